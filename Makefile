@@ -1,0 +1,50 @@
+# Tradehall — the two commands are `make serve` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test test-fast lint bench clean system-deps keys
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the browser tests, screenshots and PDF checks use (installed when root and missing).
+system-deps:
+	@bash .ci/system-deps
+
+install: $(STAMP) system-deps
+
+serve: install
+	$(FLASK) db upgrade
+	$(FLASK) keys init 2>/dev/null || true
+	$(FLASK) demo --if-empty
+	@echo "Tradehall: http://127.0.0.1:5000  (Ctrl-C 停止网站与调度器)"
+	@trap 'kill $$SCHED 2>/dev/null; wait $$SCHED 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) scheduler & SCHED=$$!; \
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -x -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check trading auctions guarantees certificates tests bench
+	$(BIN)/mypy trading/rules.py trading/services.py trading/money.py trading/clock.py \
+	  $(wildcard auctions/rules.py auctions/services.py guarantees/rules.py guarantees/services.py \
+	  certificates/rules.py certificates/services.py)
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""Tradehall: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from trading.config import ROOT, load_config
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    cfg = load_config(config_overrides)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.update(cfg)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_templates(app)
+    register_cli(app)
+    register_features(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger("tradehall").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("tradehall").addHandler(handler)
+        logging.getLogger("tradehall").setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from trading.db import configure_engine
+    from trading.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+    with app.app_context():
+        configure_engine(db.engine)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from trading.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from trading import api, auth_views, staff_views, views
+    from trading.extensions import csrf
+
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(staff_views.bp)
+
+
+def register_errors(app: Flask) -> None:
+    from trading.errorpages import init_app
+
+    init_app(app)
+
+
+def register_templates(app: Flask) -> None:
+    from trading.templating import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from trading.cli import init_app
+
+    init_app(app)
+
+
+def register_features(app: Flask) -> None:
+    import auctions
+    import certificates
+    import guarantees
+
+    for feature in (guarantees, auctions, certificates):
+        feature.init_app(app)

@@ -1,0 +1,132 @@
+"""Accounts: password hashing, lock-out, API tokens (random, stored hashed, expiring, revocable)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from trading import audit
+from trading.clock import now
+from trading.credit import check_org_code
+from trading.errors import Conflict, Invalid, Unauthorized
+from trading.extensions import db
+from trading.models import ApiToken, Organisation, OrgKind, Role, User
+
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
+
+
+def check_password_strength(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"密码至少需要{MIN_PASSWORD}位"
+    if password.isdigit() or password.isalpha():
+        return "密码须同时包含字母和数字"
+    return None
+
+
+def create_user(username: str, password: str, role: str, *, display_name: str = "", phone: str | None = None,
+                org: Organisation | None = None, actor: str = "system", check_strength: bool = True) -> User:
+    """Create an account with a hashed password; usernames are unique."""
+    username = (username or "").strip()
+    errors = {}
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        errors["username"] = "用户名须为1至64个字符，不含空格"
+    if role not in {r.value for r in Role}:
+        errors["role"] = "角色无效，可选：bidder、collective、staff、guarantor"
+    if check_strength and (msg := check_password_strength(password or "")):
+        errors["password"] = msg
+    if errors:
+        raise Invalid("；".join(errors.values()), fields=errors)
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"用户名“{username}”已存在", code="duplicate_user")
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                display_name=display_name, phone=phone, org=org)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", f"user:{user.id}", {"username": username, "role": role}, actor)
+    return user
+
+
+def create_org(name: str, kind: str, credit_code: str | None, *, town: str | None = None,
+               code: str | None = None, phone: str | None = None, actor: str = "system") -> Organisation:
+    """An organisation; its credit code (or an individual's ID number) must pass its check digit."""
+    if kind not in {k.value for k in OrgKind}:
+        raise Invalid("组织类型无效", fields={"kind": "组织类型无效"})
+    if credit_code:
+        credit_code = credit_code.strip().upper()
+        if msg := check_org_code(credit_code, kind == OrgKind.INDIVIDUAL):
+            raise Invalid(msg, fields={"credit_code": msg})
+        if db.session.execute(select(Organisation.id).where(Organisation.credit_code == credit_code)).first():
+            raise Conflict("该统一社会信用代码已登记", code="duplicate_org")
+    org = Organisation(name=name.strip(), kind=kind, credit_code=credit_code or None, town=town, code=code,
+                       phone=phone)
+    db.session.add(org)
+    db.session.flush()
+    audit.record("org.create", f"org:{org.id}", {"name": org.name, "kind": kind}, actor)
+    return org
+
+
+def authenticate(username: str, password: str) -> User:
+    """Check credentials; repeated failures lock the account for a while."""
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    t = now()
+    if user is None:
+        raise Unauthorized("用户名或密码错误", code="bad_credentials")
+    if user.locked_until and user.locked_until > t:
+        raise Unauthorized("登录失败次数过多，账户已暂时锁定，请稍后再试", code="account_locked")
+    if not user.active or not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["TRADING_MAX_FAILED_LOGINS"]:
+            user.locked_until = t + timedelta(seconds=current_app.config["TRADING_LOCKOUT_SECONDS"])
+            user.failed_logins = 0
+            audit.record("user.locked", f"user:{user.id}", {}, user.username)
+        raise Unauthorized("用户名或密码错误", code="bad_credentials")
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def change_password(user: User, old: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, old):
+        raise Invalid("原密码不正确", fields={"old_password": "原密码不正确"})
+    if msg := check_password_strength(new):
+        raise Invalid(msg, fields={"new_password": msg})
+    user.password_hash = hash_password(new)
+    audit.record("user.password", f"user:{user.id}", {}, user.username)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_digest(token),
+                   expires_at=now() + timedelta(seconds=current_app.config["TRADING_TOKEN_TTL_SECONDS"]))
+    db.session.add(row)
+    db.session.flush()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= now() or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(token: str) -> bool:
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    return True

@@ -1,0 +1,88 @@
+"""The one clock. Storage is tz-aware UTC; display is Asia/Shanghai. Tests freeze it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """The server's current instant, timezone-aware UTC."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC)
+
+
+def freeze(at: datetime | None) -> None:
+    global _frozen
+    if at is not None and at.tzinfo is None:
+        raise ValueError("frozen time must be timezone-aware")
+    _frozen = at.astimezone(UTC) if at else None
+
+
+def advance(seconds: float) -> datetime:
+    global _frozen
+    base = _frozen or datetime.now(UTC)
+    _frozen = base + timedelta(seconds=seconds)
+    return _frozen
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[None]:
+    prev = _frozen
+    freeze(at)
+    try:
+        yield
+    finally:
+        freeze(prev)
+
+
+def ensure_aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(UTC)
+
+
+def to_beijing(value: datetime) -> datetime:
+    return ensure_aware(value).astimezone(BEIJING)
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """RFC 3339 in Beijing time with offset; keeps fractional seconds where stored."""
+    if value is None:
+        return None
+    return to_beijing(value).isoformat()
+
+
+def display(value: datetime | None, seconds: bool = False) -> str:
+    if value is None:
+        return ""
+    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return to_beijing(value).strftime(fmt)
+
+
+def parse_rfc3339(raw: str) -> datetime:
+    """Parse an RFC 3339 timestamp; an offset is required (naive times are ambiguous)."""
+    if not isinstance(raw, str):
+        raise ValueError("时间必须是带时区的 RFC 3339 字符串")
+    text = raw.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError("时间格式无效，应为 RFC 3339，例如 2026-05-01T09:00:00+08:00") from exc
+    if value.tzinfo is None or "T" not in text.upper():
+        raise ValueError("时间必须包含日期、时间和时区偏移，例如 2026-05-01T09:00:00+08:00")
+    return value.astimezone(UTC)
+
+
+def from_beijing_local(value: datetime) -> datetime:
+    """A naive wall-clock time typed into a form in Beijing, as UTC."""
+    return value.replace(tzinfo=BEIJING).astimezone(UTC)

@@ -1,0 +1,88 @@
+"""Configuration from the environment; every jurisdiction-specific rule is a setting."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"环境变量 {name} 必须是整数，当前为 {raw!r}") from exc
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style URLs name the driver implicitly; we always use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _secret_key(instance: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError(
+            "生产环境（TRADING_ENV=production）必须设置 SECRET_KEY 环境变量；"
+            "SECRET_KEY is required when TRADING_ENV=production"
+        )
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH") or os.environ.get("TRADING_INSTANCE") or DEFAULT_INSTANCE)
+    production = os.environ.get("TRADING_ENV", "development") == "production"
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'tradehall.db'}"
+    cfg: dict = {
+        "INSTANCE_PATH": str(instance),
+        "TRADING_ENV": "production" if production else "development",
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(db_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TRADING_MIN_ANNOUNCEMENT_SECONDS": _int_env("TRADING_MIN_ANNOUNCEMENT_SECONDS", 432000),
+        "TRADING_PUBLICITY_SECONDS": _int_env("TRADING_PUBLICITY_SECONDS", 432000),
+        "TRADING_DEFAULT_EXTENSION_SECONDS": _int_env("TRADING_DEFAULT_EXTENSION_SECONDS", 300),
+        "TRADING_TOKEN_TTL_SECONDS": _int_env("TRADING_TOKEN_TTL_SECONDS", 86400),
+        "TRADING_MAX_FAILED_LOGINS": _int_env("TRADING_MAX_FAILED_LOGINS", 5),
+        "TRADING_LOCKOUT_SECONDS": _int_env("TRADING_LOCKOUT_SECONDS", 900),
+        "TRADING_CENTER_NAME": os.environ.get("TRADING_CENTER_NAME", "鹿寨县公共资源交易中心"),
+        "TRADING_RURAL_CENTER_NAME": os.environ.get("TRADING_RURAL_CENTER_NAME", "鹿寨县农村产权流转交易中心"),
+        "TRADING_KEYS_DIR": os.environ.get("TRADING_KEYS_DIR", str(instance / "keys")),
+        "TRADING_PUBLIC_URL": os.environ.get("TRADING_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_AS_ASCII": False,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "PER_PAGE": 20,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+    }
+    cfg.update(overrides)
+    if "SECRET_KEY" not in cfg:
+        cfg["SECRET_KEY"] = _secret_key(Path(cfg["INSTANCE_PATH"]), production)
+    return cfg

@@ -1,0 +1,151 @@
+"""Pydantic models for API bodies; openapi.json is generated from these same models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+
+from trading.clock import parse_rfc3339
+from trading.money import parse_amount, parse_area
+
+MONEY_SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "12345.60"}
+
+
+def _money(raw: object) -> Decimal:
+    return parse_amount(raw)
+
+
+def _money_or_zero(raw: object) -> Decimal:
+    return parse_amount(raw, allow_zero=True)
+
+
+Money = Annotated[Decimal, BeforeValidator(_money), WithJsonSchema(MONEY_SCHEMA)]
+MoneyOrZero = Annotated[Decimal, BeforeValidator(_money_or_zero), WithJsonSchema(MONEY_SCHEMA)]
+Area = Annotated[Decimal, BeforeValidator(parse_area), WithJsonSchema(MONEY_SCHEMA)]
+Instant = Annotated[datetime, BeforeValidator(parse_rfc3339),
+                    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-05-01T09:00:00+08:00"})]
+
+RURAL_KINDS = ("rural_land", "rural_construction_land", "rural_asset", "rural_forest", "rural_other")
+PUBLIC_KINDS = ("procurement", "construction", "state_asset", "land_use")
+KIND_VALUES = RURAL_KINDS + PUBLIC_KINDS
+Kind = Literal["rural_land", "rural_construction_land", "rural_asset", "rural_forest", "rural_other",
+               "procurement", "construction", "state_asset", "land_use"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class TokenIn(Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(BaseModel):
+    token: str
+    role: str
+    expires_at: str
+
+
+class ProjectIn(Body):
+    kind: Kind
+    title: str = Field(min_length=2, max_length=200)
+    location: str = Field(min_length=2, max_length=200)
+    description: str = Field(default="", max_length=20000)
+    method: Literal["auction", "sealed"] = "auction"
+    direction: Literal["ascending", "descending"] = "ascending"
+    price_unit: Literal["total", "per_mu_year"] = "total"
+    area_mu: Area | None = None
+    term_years: int | None = Field(default=None, ge=1, le=99)
+    start_price: Money
+    reserve_price: Money | None = None
+    budget: Money | None = None
+    increment: Money
+    deposit: MoneyOrZero = Decimal("0.00")
+    extension_seconds: int | None = Field(default=None, ge=0, le=86400)
+    max_extensions: int | None = Field(default=None, ge=0, le=10000)
+    announce_start: Instant
+    registration_end: Instant
+    bidding_start: Instant
+    bidding_end: Instant
+    priority_holders: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    owner: str | None = Field(default=None, description="staff only: list on behalf of this collective user")
+    town: str | None = Field(default=None, max_length=64)
+
+
+class ReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ProjectOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int
+    code: str
+    status: str
+    kind: str
+    title: str
+    location: str
+    method: str
+    direction: str
+    price_unit: str
+    start_price: str
+    increment: str
+    deposit: str
+    announce_start: str
+    registration_end: str
+    bidding_start: str
+    bidding_end: str
+    server_time: str
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+_TYPE_MESSAGES = {
+    "missing": "必填项",
+    "string_type": "必须是字符串",
+    "int_type": "必须是整数",
+    "int_parsing": "必须是整数",
+    "int_from_float": "必须是整数",
+    "bool_type": "必须是布尔值",
+    "list_type": "必须是列表",
+    "literal_error": "取值无效",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "dict_type": "必须是对象",
+    "model_type": "必须是对象",
+}
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Chinese, per-field messages for every error pydantic found (all at once)."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = err.get("loc") or ("body",)
+        name = str(loc[0]) if loc else "body"
+        if err["type"] == "value_error":
+            msg = str(err.get("ctx", {}).get("error") or err["msg"])
+        elif err["type"] == "literal_error":
+            msg = "取值无效，可选：" + str(err.get("ctx", {}).get("expected", ""))
+        else:
+            msg = _TYPE_MESSAGES.get(err["type"], "取值无效")
+        out.setdefault(name, msg)
+    return out

@@ -1,0 +1,59 @@
+"""Jinja filters and globals: money, Beijing time, labels, pagination."""
+
+from __future__ import annotations
+
+from math import ceil
+
+from flask import Flask, request, url_for
+
+from trading import clock, money
+from trading.models import ORG_KIND_LABELS, ROLE_LABELS
+from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS
+from trading.states import STATUS_LABELS, ProjectStatus
+
+
+class Pagination:
+    def __init__(self, page: int, per_page: int, total: int):
+        self.page, self.per_page, self.total = page, per_page, total
+        self.pages = max(1, ceil(total / per_page)) if per_page else 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    def url(self, page: int) -> str:
+        args = dict(request.args)
+        args["page"] = str(page)
+        return url_for(request.endpoint or "web.home", **(request.view_args or {}), **args)
+
+    def window(self, size: int = 2) -> list[int]:
+        lo, hi = max(1, self.page - size), min(self.pages, self.page + size)
+        return list(range(lo, hi + 1))
+
+
+def status_label(value: str) -> str:
+    try:
+        return STATUS_LABELS[ProjectStatus(value)]
+    except ValueError:
+        return value
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        yuan=money.yuan, big=money.big, capital=money.capital, percent=money.percent, amount=money.to_str,
+        dt=clock.display, dts=lambda v: clock.display(v, seconds=True), iso=clock.isoformat,
+        status_label=status_label, kind_label=lambda k: KIND_LABELS.get(k, k),
+        method_label=lambda m: METHOD_LABELS.get(m, m), direction_label=lambda d: DIRECTION_LABELS.get(d, d),
+        unit_label=lambda u: UNIT_LABELS.get(u, u), role_label=lambda r: ROLE_LABELS.get(r, r),
+        org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k),
+    )
+    app.jinja_env.globals.update(
+        now=clock.now, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, Pagination=Pagination,
+        center_name=lambda: app.config["TRADING_CENTER_NAME"],
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
