@@ -1,7 +1,7 @@
-"""Feature package: certificates. init_app registers its blueprints, CLI commands and scheduler jobs."""
+"""Feature package: certificates. init_app registers its models, blueprints, CLI commands and scheduler jobs."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from certificates import models  # noqa: F401  (registers the tables with the metadata)

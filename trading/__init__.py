@@ -56,7 +56,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from trading import api, auth_views, staff_views, views
+    from trading import api, auth_views, staff_views, stats, views
     from trading.extensions import csrf
 
     csrf.exempt(api.bp)
@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(staff_views.bp)
+    app.register_blueprint(stats.bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -100,7 +100,7 @@ def upgrade():
     sa.Column('created_at', trading.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
-    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_keys_user_id'))
+    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_keys_user_id_key'))
     )
     op.create_table('projects',
     sa.Column('id', sa.Integer(), nullable=False),
