@@ -132,11 +132,10 @@ class Factory:
         self.n = 0
 
     def user(self, role: str = "bidder", username: str | None = None, org_name: str | None = None, **kw):
-        from trading.accounts import create_org, create_user
-        from trading.credit import make_resident_id, make_uscc
-
         from sqlalchemy import select
 
+        from trading.accounts import create_org, create_user
+        from trading.credit import make_resident_id, make_uscc
         from trading.models import User
 
         self.n += 1

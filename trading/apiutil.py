@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 from trading.errors import DomainError, Forbidden, Invalid, Unauthorized
 from trading.schemas import field_errors
 
-
 M = TypeVar("M", bound=BaseModel)
 
 

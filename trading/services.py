@@ -14,7 +14,15 @@ from trading.clock import now, to_beijing
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import CodeCounter, Project, Role, User
-from trading.rules import FieldErrors, WindowError, Windows, check_project, check_windows, code_prefix, town_of
+from trading.rules import (
+    FieldErrors,
+    WindowError,
+    Windows,
+    check_project,
+    check_windows,
+    code_prefix,
+    town_of,
+)
 from trading.schemas import ProjectIn, field_errors
 from trading.states import InvalidTransition, ProjectStatus, implied_status, next_status
 
