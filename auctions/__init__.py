@@ -4,8 +4,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from auctions import models  # noqa: F401  (registers the tables with the metadata)
-    from auctions import api, jobs
+    from auctions import (
+        api,
+        jobs,
+        models,  # noqa: F401  (registers the tables with the metadata)
+    )
     from trading import jobs as trading_jobs
     from trading.extensions import csrf
 

@@ -10,7 +10,15 @@ from pydantic import BaseModel
 
 from auctions import registrations as regs
 from auctions import serialize, services
-from trading.apiutil import bearer_user, json_body, jsonify, page_args, parse_body, require_user, roles_required
+from trading.apiutil import (
+    bearer_user,
+    json_body,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
 from trading.clock import isoformat, now
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db

@@ -112,9 +112,8 @@ def test_withdraw_before_registration_end_releases_and_allows_reregistering(hall
     assert api.post(f"/api/v1/registrations/{reg['id']}/withdraw", user="b2").status_code == 403
     r = api.post(f"/api/v1/registrations/{reg['id']}/withdraw", user="b1")
     assert r.status_code == 200 and r.get_json()["status"] == "withdrawn"
-    from guarantees import services as gs
-
     from auctions.models import Registration
+    from guarantees import services as gs
 
     with hall.app.app_context():
         dep = gs.deposit_of(_db.session.get(Registration, reg["id"]))
