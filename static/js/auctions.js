@@ -48,11 +48,16 @@
     if (empty) { empty.remove(); empty = null; }
     var tr = document.createElement("tr");
     if (mine && b.bidder_no === mine) { tr.className = "is-mine"; }
-    var cells = [String(b.seq), b.bidder_no + (mine && b.bidder_no === mine ? "（我）" : ""), fmt(b.amount),
-                 time(b.at)];
+    var cells = [String(b.seq), b.bidder_no, fmt(b.amount), time(b.at)];
     cells.forEach(function (text, i) {
       var td = document.createElement("td");
       td.textContent = text;
+      if (i === 1 && mine && b.bidder_no === mine) {
+        var me = document.createElement("span");
+        me.className = "me";
+        me.textContent = "我";
+        td.appendChild(me);
+      }
       if (i === 2) {
         td.className = "money";
         if (b.label) {
@@ -89,6 +94,9 @@
       else { text += "尚未出价"; mineEl.className = "mine"; }
       mineEl.textContent = text;
       if (prioBtn) { prioBtn.hidden = !(current && !a.leading && !leaderPriority && a.status === "bidding"); }
+    }
+    if (input && !sealed) {
+      input.placeholder = (sign > 0 ? "最低 " : "最高 ") + money(base() + sign * Math.round(increment * 100));
     }
     var open = a.status === "bidding" || (a.status === "announced" && Tradehall.serverNow() >= Date.parse(a.starts_at));
     if (form) { form.classList.toggle("is-closed", !open); }

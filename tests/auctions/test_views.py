@@ -76,7 +76,7 @@ def test_room_page_has_no_inline_script_and_bids_through_csrf_route(hall, client
     assert "js/auctions.js" in html and "登录" in html
     login(client, app, "alice")
     html = client.get(f"/auctions/projects/{pid}/room").get_data(as_text=True)
-    assert "data-bid-form" in html and "+5×幅度" in html
+    assert "data-bid-form" in html and "+50.00" in html
     r = client.post(f"/auctions/projects/{pid}/bid", json={"amount": "800.00"})
     assert r.status_code == 201 and r.get_json()["seq"] == 1
     r = client.post(f"/auctions/projects/{pid}/bid", json={"amount": "900.00"})
