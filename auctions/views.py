@@ -185,8 +185,8 @@ def init_app(app: Flask) -> None:
     try:
         from trading import security
 
-        security.limit("auctions_api.place_bid", "120 per minute")
-        security.limit("auctions.bid", "120 per minute")
+        security.limit("auctions_api.place_bid", "300 per minute")
+        security.limit("auctions.bid", "300 per minute")
         security.limit("auctions_api.register", "20 per minute")
     except ImportError:
         pass

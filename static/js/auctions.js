@@ -88,7 +88,10 @@
     if (mineEl && a.my_bidder_no) {
       var text = "竞买号 " + a.my_bidder_no + " · ";
       if (!a.qualified) { text += "未取得竞价资格"; mineEl.className = "mine"; }
-      else if (sealed) { text += a.status === "bidding" ? "密封报价进行中" : "报价已开启"; mineEl.className = "mine"; }
+      else if (sealed) {
+        text += a.my_sealed_at ? "已提交密封报价（" + time(a.my_sealed_at) + "）" : "尚未提交报价";
+        mineEl.className = a.my_sealed_at ? "mine is-leading" : "mine";
+      }
       else if (a.leading) { text += "领先"; mineEl.className = "mine is-leading"; }
       else if (a.bid_count > 0) { text += "被超越"; mineEl.className = "mine is-outbid"; }
       else { text += "尚未出价"; mineEl.className = "mine"; }
