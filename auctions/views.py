@@ -44,6 +44,8 @@ def _role(*roles: str):
 
 
 def panel_context(project: Project, user) -> dict:
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None  # the portal passes Flask-Login's anonymous user
     status = effective_status(project)
     reg = regs.registration_of(project.id, user.id) if user is not None and user.role == Role.BIDDER else None
     pending = 0

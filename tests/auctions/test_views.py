@@ -34,6 +34,9 @@ def test_panel_offers_registration_form_and_web_registration_works(hall, client,
         html = str(project_panel(p, u))
         assert "提交报名" in html and "guarantee_no" in html
         assert "登录后报名" in str(project_panel(p, None))
+        from flask_login import AnonymousUserMixin
+
+        assert "登录后报名" in str(project_panel(p, AnonymousUserMixin()))
         _db.session.remove()
     r = client.post(f"/auctions/projects/{pid}/register", data={"security_type": "deposit"},
                     headers={"User-Agent": "Mobile Safari"})
