@@ -76,8 +76,14 @@ def auction_etag(project: Project, viewer: User | None, since: int | None) -> st
     status = effective_status(project)
     key = "|".join(str(x) for x in (project.id, status, project.bid_count, project.current_price, project.ends_at,
                                     project.leader_id == (viewer.id if viewer else -1), project.closed_at,
-                                    viewer.id if viewer else 0, since, _sealed_mark(project, viewer)))
+                                    viewer.id if viewer else 0, since, _sealed_mark(project, viewer),
+                                    _viewer_reg_status(project, viewer)))
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _viewer_reg_status(project: Project, viewer: User | None) -> str | None:
+    reg = _viewer_reg(project, viewer)
+    return reg.status if reg else None
 
 
 def _sealed_mark(project: Project, viewer: User | None) -> object:

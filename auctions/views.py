@@ -119,8 +119,10 @@ def withdraw(registration_id: int):
 
 @bp.get("/projects/<int:project_id>/room")
 def room(project_id: int):
-    project = get_project(project_id)
     user = _user()
+    project = get_project(project_id)
+    if project.approved_at is None and not (user and (user.role == Role.STAFF or user.id == project.owner_id)):
+        abort(404)  # an unpublished draft is private to its owner and the center
     data = serialize.auction_json(project, user)
     reg = regs.registration_of(project.id, user.id) if user is not None and user.role == Role.BIDDER else None
     priority = reg is not None and services.is_priority_holder(project.id, user.id)
