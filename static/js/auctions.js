@@ -23,7 +23,7 @@
   var msg = $("[data-message]"), input = $("[data-amount]"), form = $("[data-bid-form]");
   var dialog = $("[data-confirm]"), confirmAmount = $("[data-confirm-amount]");
   var confirmCapital = $("[data-confirm-capital]"), confirmNote = $("[data-confirm-note]");
-  var empty = $("[data-empty]"), prioBtn = $("[data-priority]");
+  var empty = $("[data-empty]"), prioBtn = $("[data-priority]"), resultLink = $("[data-result-link]");
 
   function fmt(v) {
     var n = Number(v);
@@ -76,7 +76,15 @@
 
   function render(a) {
     Tradehall.syncServerTime(a.server_time);
-    if (cd && a.ends_at) { cd.setAttribute("data-countdown", a.ends_at); }
+    var before = Tradehall.serverNow() < Date.parse(a.starts_at);
+    if (cd) {
+      cd.setAttribute("data-countdown", before ? a.starts_at : a.ends_at);
+      var lab = cd.querySelector(".cd-label");
+      if (lab) { lab.textContent = before ? "距开始" : "距结束"; }
+      cd.setAttribute("data-done", before ? "即将开始" : "竞价已结束");
+    }
+    var closed = ["awarded", "failed", "certified"].indexOf(a.status) >= 0;
+    if (resultLink) { resultLink.hidden = !closed || (sealed && a.status === "bidding"); }
     if (statusEl) { statusEl.textContent = room.getAttribute("data-label-" + a.status) || a.status; }
     room.setAttribute("data-state", a.status);
     current = a.current_price;

@@ -104,3 +104,22 @@ def test_two_bidders_in_the_room(hall, app, live):
         finally:
             browser.close()
     assert hall.row(pid).bid_count == 2
+
+
+def test_room_counts_down_to_the_start_before_bidding(hall, app, live):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    pid = hall.project()
+    clock.freeze(None)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.goto(f"{live}/auctions/projects/{pid}/room")
+            page.wait_for_timeout(1500)  # after the first polls
+            cd = page.locator("#auction-room [data-countdown]")
+            sync_api.expect(cd.locator(".cd-label")).to_have_text("距开始")
+            assert cd.get_attribute("data-countdown").startswith(hall.row(pid).bidding_start.astimezone(
+                clock.BEIJING).isoformat()[:19])
+            assert page.locator("[data-result-link]").is_hidden()
+        finally:
+            browser.close()
