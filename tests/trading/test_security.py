@@ -22,7 +22,6 @@ def test_token_endpoint_is_rate_limited_with_a_chinese_429(client):
         assert body["error"]["code"] == "rate_limited" and "频繁" in body["error"]["message"]
     finally:
         limiter.enabled = False
-        limiter.reset()
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
