@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from trading.accounts import check_password_strength
@@ -16,9 +16,13 @@ from trading.credit import check_org_code
 from trading.errors import DomainError
 from trading.models import Project
 from trading.money import to_str
-from trading.rules import KIND_LABELS, METHOD_LABELS
+from trading.rules import KIND_LABELS, METHOD_LABELS, PUBLIC_KINDS
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class Marked:
@@ -49,7 +53,7 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[required("请输入密码")])
 
 
-BIDDER_ORG_KINDS = [("cooperative", "农民专业合作社"), ("company", "企业"), ("individual", "个人/家庭农场")]
+BIDDER_ORG_KINDS = choices([("cooperative", "农民专业合作社"), ("company", "企业"), ("individual", "个人/家庭农场")])
 
 
 class OrgCodeMixin:
@@ -98,14 +102,15 @@ class PasswordForm(FlaskForm):
 class AccountForm(OrgCodeMixin, FlaskForm):
     """Staff create collective (village collective / tenderee) and staff accounts."""
 
-    role = SelectField("账户类型", choices=[("collective", "出让方（村集体/招标人）"), ("staff", "交易中心工作人员")])
+    role = SelectField("账户类型", choices=choices([("collective", "出让方（村集体/招标人）"),
+                                                   ("staff", "交易中心工作人员")]))
     username = StringField("用户名", validators=[required(), Length(3, 64, "用户名须为3至64个字符")])
     password = PasswordField("初始密码", validators=[required(), strong_password])
     display_name = StringField("联系人姓名", validators=[required(), Length(max=100, message="内容过长")])
     phone = StringField("手机号码", validators=[Optional(), mainland_mobile], render_kw={"inputmode": "tel"})
     org_name = StringField("组织名称", validators=[required(), Length(2, 200, "名称须为2至200个字符")])
-    org_kind = SelectField("组织类型", choices=[("village_collective", "村集体经济组织"), ("company", "企业"),
-                                                ("center", "交易中心")])
+    org_kind = SelectField("组织类型", choices=choices([("village_collective", "村集体经济组织"), ("company", "企业"),
+                                                        ("center", "交易中心")]))
     town = StringField("所属乡镇", validators=[Optional(), Length(max=64, message="内容过长")])
     credit_code = StringField("统一社会信用代码", render_kw={"maxlength": 18})
 
@@ -122,7 +127,8 @@ class ReasonForm(FlaskForm):
 
 # ------------------------------------------------------------------ projects
 
-KIND_CHOICES = [("", "请选择")] + list(KIND_LABELS.items())
+KIND_CHOICES = [SelectChoice("", "请选择")] + [
+    SelectChoice(k, label, optgroup="公共资源交易" if k in PUBLIC_KINDS else "农村产权流转") for k, label in KIND_LABELS.items()]
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 WINDOWS = ("announce_start", "registration_end", "bidding_start", "bidding_end")
 MONEY_FIELDS = ("start_price", "reserve_price", "budget", "increment", "deposit", "area_mu")
@@ -146,10 +152,10 @@ class ProjectForm(FlaskForm):
     location = StringField("坐落位置", validators=[Marked()], render_kw={"placeholder": "如：寨沙镇龙田村"})
     town = StringField("所属乡镇", render_kw={"placeholder": "留空则按坐落位置自动识别"})
     description = TextAreaField("公告内容 / 标的描述", render_kw={"rows": 6})
-    method = SelectField("交易方式", choices=list(METHOD_LABELS.items()), validators=[Marked()])
-    direction = SelectField("竞价方向", choices=[("ascending", "增价（出租、出让）"),
-                                                ("descending", "减价（采购、工程）")], validators=[Marked()])
-    price_unit = SelectField("报价单位", choices=[("per_mu_year", "元/亩/年"), ("total", "元（总价）")],
+    method = SelectField("交易方式", choices=choices(METHOD_LABELS.items()), validators=[Marked()])
+    direction = SelectField("竞价方向", choices=choices([("ascending", "增价（出租、出让）"),
+                                                        ("descending", "减价（采购、工程）")]), validators=[Marked()])
+    price_unit = SelectField("报价单位", choices=choices([("per_mu_year", "元/亩/年"), ("total", "元（总价）")]),
                              validators=[Marked()])
     area_mu = _money("面积（亩）")
     term_years = StringField("流转期限（年）", render_kw={"inputmode": "numeric"})
@@ -171,7 +177,7 @@ class ProjectForm(FlaskForm):
         if owners is None:
             del self.owner
         else:
-            self.owner.choices = [("", "请选择出让方")] + owners
+            self.owner.choices = choices([("", "请选择出让方"), *owners])
 
     def to_body(self) -> dict:
         """The API body for services.create_project / update_draft; unparseable times become field errors."""
