@@ -125,7 +125,7 @@ def edit_project(project_id: int):
     if project.status != ProjectStatus.DRAFT:
         flash("只有草稿状态的项目可以修改", "warning")
         return redirect(url_for("web.project_detail", project_id=project.id))
-    form = ProjectForm(owners=_owners())
+    form = ProjectForm()  # the owner of an existing draft does not change
     if request.method == "GET":
         form.fill(project)
     if form.validate_on_submit() and save_project(form, _me(), project):

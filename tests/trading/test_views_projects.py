@@ -187,7 +187,7 @@ def test_staff_lists_on_behalf_of_a_collective(client, people, db):
     assert str(project.budget) == "900000.00"
     html = client.get("/staff/projects").get_data(as_text=True)
     assert project.code in html
-    r = client.post(f"/staff/projects/{project.id}/edit", data=form_data(owner="village2", title="改名后的项目"))
+    r = client.post(f"/staff/projects/{project.id}/edit", data=form_data(title="改名后的项目"))
     assert r.status_code == 302
     assert rows(db, select(Project.title)) == ["改名后的项目"]
 
