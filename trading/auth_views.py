@@ -24,6 +24,9 @@ def roles_page(*roles: str) -> Callable:
         @wraps(fn)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.method != "GET":  # after login, "next" must not point at a POST-only URL
+                    flash(login_manager.login_message, "warning")
+                    return redirect(url_for("auth.login"))
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
