@@ -60,7 +60,7 @@ def headline() -> dict:
 def home():
     t = now()
     registering = db.session.execute(
-        _published().where(Project.status == S.ANNOUNCED, Project.registration_end > t)
+        _published().where(Project.status == S.ANNOUNCED, Project.registration_end > t, Project.bidding_start > t)
         .order_by(Project.registration_end).limit(6)).scalars().all()
     # running now, then those whose registration has closed or whose bidding starts within 3 days
     shown = {p.id for p in registering}
