@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import threading
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def build_pdf(f: dict) -> bytes:
     """Render the certificate from its frozen facts (see services.certified_facts)."""
     register_font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=FONT, initialFontSize=10)
     w, h = A4
     c.setTitle(f"{f['title']} {f['number_text']}")
     c.setSubject(f["number"])
@@ -137,23 +138,22 @@ def build_pdf(f: dict) -> bytes:
     sw, sh = statement.wrapOn(c, tw, 100)
     statement.drawOn(c, (w - tw) / 2, y - sh)
     y -= sh + 4 * mm
-    # audit head, verification hint
-    small = _p(f"审计链头（第 {f['audit_head']['seq']} 条）：{f['audit_head']['hash']}", 7.5,
-               color=colors.Color(0.3, 0.3, 0.3))
-    aw, ah = small.wrapOn(c, tw, 40)
-    small.drawOn(c, (w - tw) / 2, y - ah)
-    # QR code, bottom left; seal and date, bottom right
+    # QR code, bottom left; the center's name, the date and the seal, bottom right; the audit head last
     qr_size = 30 * mm
-    qx, qy = 24 * mm, 24 * mm
+    qx, qy = 24 * mm, 26 * mm
     _qr(c, f["verify_url"], qx, qy, qr_size)
     c.setFont(FONT, 8)
     c.drawString(qx + qr_size + 3 * mm, qy + 20 * mm, "扫码或访问以下地址核验真伪：")
     c.drawString(qx + qr_size + 3 * mm, qy + 15 * mm, f["verify_url"][:70])
     c.drawString(qx + qr_size + 3 * mm, qy + 10 * mm, "本证书含中心电子签名（PAdES）与 Ed25519 数字签名。")
     c.setFont(FONT, 11)
-    c.drawRightString(w - 26 * mm, 60 * mm, f["center"])
-    c.drawRightString(w - 26 * mm, 53 * mm, f["issue_date"])
-    _seal(c, w - 26 * mm - 30 * mm, 60 * mm, 21 * mm, f["center"], f["seal_text"])
+    c.drawRightString(w - 26 * mm, 50 * mm, f["center"])
+    c.drawRightString(w - 26 * mm, 43 * mm, f["issue_date"])
+    _seal(c, w - 26 * mm - 30 * mm, 48 * mm, 20 * mm, f["center"], f["seal_text"])
+    small = _p(f"审计链头（第 {f['audit_head']['seq']} 条）：{f['audit_head']['hash']}", 7.5,
+               color=colors.Color(0.3, 0.3, 0.3))
+    aw, ah = small.wrapOn(c, tw, 40)
+    small.drawOn(c, (w - tw) / 2, 19 * mm)
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -186,12 +186,12 @@ def validate_pades(data: bytes) -> tuple[bool, str, str | None]:
 
     from certificates.keys import trust_root
 
+    number = number_in(data)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        number = _number_from_info(reader)
         sigs = reader.embedded_signatures
     except Exception:
-        return False, "文件不是有效的 PDF 或已损坏", None
+        return False, "文件不是有效的 PDF 或已损坏", number
     if not sigs:
         return False, "文件中没有电子签名", number
     try:
@@ -208,10 +208,8 @@ def validate_pades(data: bytes) -> tuple[bool, str, str | None]:
     return True, "电子签名有效", number
 
 
-def _number_from_info(reader) -> str | None:
-    try:
-        info = reader.trailer_view.get("/Info")
-        subject = info.get("/Subject") if info is not None else None
-        return str(subject) if subject else None
-    except Exception:
-        return None
+def number_in(data: bytes) -> str | None:
+    """The certificate number the file claims (document keywords), read even from a damaged file."""
+    text = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8) & 0xFF]), data)
+    found = re.findall(rb"certificate-number:((?:NC|GG)-\d{4}-C\d{4,})", text)
+    return found[-1].decode("ascii") if found else None
