@@ -19,6 +19,13 @@ from trading.templating import Pagination
 bp = Blueprint("certificates", __name__)
 
 
+@bp.context_processor
+def _helpers() -> dict:
+    from certificates.rules import pdf_rows
+
+    return {"cert_rows": pdf_rows}
+
+
 def staff_required(fn):
     @wraps(fn)
     def wrapper(*args, **kwargs):
