@@ -142,7 +142,7 @@ def desk():
     if tab == "register":
         q = request.args.get("q", "")
         items, total = services.register_search(q, page, per_page)
-        ctx.update(certs=items, q=q, pagination=Pagination(page, per_page, total))
+        ctx.update(certs=items, q=q, pager=Pagination(page, per_page, total))
     elif tab == "publicity":
         ctx.update(projects=services.in_publicity_projects())
     elif tab == "objections":
@@ -150,7 +150,7 @@ def desk():
     else:
         ctx["tab"] = "awaiting"
         items, total = services.awaiting_certificate(page, per_page)
-        ctx.update(projects=items, pagination=Pagination(page, per_page, total))
+        ctx.update(projects=items, pager=Pagination(page, per_page, total))
     ctx.update(labels=OBJECTION_LABELS, end_of=services.publicity_end)
     return render_template("certificates/desk.html", **ctx)
 
