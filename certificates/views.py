@@ -64,7 +64,7 @@ def project_panel(project, user):
 @bp.get("/projects/<int:project_id>/publicity")
 def publicity(project_id: int):
     project = get_project(project_id)
-    if project.awarded_at is None:
+    if project.awarded_at is None and not services.objections_of(project):
         abort(404)
     end = services.publicity_end(project)
     return render_template("certificates/publicity.html", p=project, end=end,
