@@ -74,3 +74,15 @@ def test_corrupt_key_is_signing_unavailable(app, tmp_path, issuable, api, runner
     finally:
         app.config["TRADING_KEYS_DIR"] = old
     assert api.get(f"/api/v1/projects/{issuable['id']}").get_json()["status"] == "awarded"
+
+
+def test_keys_init_refuses_signer_without_ca(app, runner, tmp_path):
+    old = app.config["TRADING_KEYS_DIR"]
+    app.config["TRADING_KEYS_DIR"] = str(tmp_path / "k3")
+    try:
+        assert runner.invoke(args=["keys", "init"]).exit_code == 0
+        (tmp_path / "k3" / "ca.key.pem").unlink()
+        r = runner.invoke(args=["keys", "init"])
+        assert r.exit_code != 0 and "根证书" in r.output
+    finally:
+        app.config["TRADING_KEYS_DIR"] = old

@@ -69,3 +69,25 @@ def test_uphold_without_next_fails_project(awarded, api, app, signing_keys):
     clock.advance(app.config["TRADING_PUBLICITY_SECONDS"] + 1)
     r = api.post(f"/api/v1/projects/{awarded['id']}/certificate", user=awarded["staff"])
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_awarded"
+
+
+def test_issue_applies_winner_cash_deposit(issuable, api, app):
+    """With the real guarantees package: the winner's received deposit is applied when the certificate issues."""
+    gm = pytest.importorskip("guarantees.models")
+    from auctions.models import Registration
+    from trading.models import Project
+
+    with app.app_context():
+        p = db.session.get(Project, issuable["id"])
+        reg = db.session.execute(select(Registration).where(Registration.project_id == p.id,
+                                                            Registration.bidder_id == p.winner_id)).scalar_one()
+        db.session.add(gm.Deposit(registration_id=reg.id, amount=Decimal("5000.00"), status="received",
+                                  received_at=clock.now(), received_by="staff1"))
+        db.session.commit()
+        db.session.remove()
+    r = api.post(f"/api/v1/projects/{issuable['id']}/certificate", user=issuable["staff"])
+    assert r.status_code == 201, r.get_json()
+    with app.app_context():
+        dep = db.session.execute(select(gm.Deposit)).scalar_one()
+        assert dep.status == "applied" and dep.settled_by == issuable["staff"]
+        db.session.remove()
