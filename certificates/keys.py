@@ -203,6 +203,11 @@ def trust_root():
     return _cached("ca", (p.ca_cert,), lambda: load_cert_from_pemder(str(p.ca_cert)))
 
 
+def ca_pem() -> str:
+    p = key_paths()
+    return _cached("ca_pem", (p.ca_cert,), lambda: p.ca_cert.read_text())  # type: ignore[return-value]
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()

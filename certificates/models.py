@@ -61,6 +61,7 @@ class Certificate(db.Model):
     facts: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(128))  # base64 Ed25519 over facts (UTF-8)
     public_key: Mapped[str] = mapped_column(String(64))  # base64 raw Ed25519 public key used
+    ca_cert: Mapped[str] = mapped_column(Text)  # PEM of the CA that issued the PAdES signing certificate
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID)

@@ -188,13 +188,14 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str, name: str) -> bytes:
     return out.getvalue()
 
 
-def validate_pades(data: bytes) -> tuple[bool, str, str | None]:
-    """(ok, Chinese reason, number from the document info) using pyHanko's validator, trusting the center's CA."""
+def validate_pades(data: bytes, extra_roots: tuple[str, ...] = ()) -> tuple[bool, str, str | None]:
+    """(ok, Chinese reason, claimed number) with pyHanko's validator, trusting the center's CA — the current one
+    and `extra_roots` (PEM; the CA recorded when a certificate was issued, so an old PDF survives a key rotation)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    from certificates.keys import trust_root
+    from certificates import keys
 
     number = number_in(data)
     try:
@@ -205,7 +206,11 @@ def validate_pades(data: bytes) -> tuple[bool, str, str | None]:
     if not sigs:
         return False, "文件中没有电子签名", number
     try:
-        vc = ValidationContext(trust_roots=[trust_root()], allow_fetching=False)
+        roots = [keys.trust_root()] if keys.available() else []
+        roots += [_pem_cert(pem) for pem in extra_roots]
+        if not roots:
+            return False, "中心签章证书不可用，无法校验电子签名", number
+        vc = ValidationContext(trust_roots=roots, allow_fetching=False)
         status = validate_pdf_signature(sigs[0], vc)
     except Exception:
         return False, "电子签名无法解析或已被破坏", number
@@ -216,6 +221,14 @@ def validate_pades(data: bytes) -> tuple[bool, str, str | None]:
     if status.coverage is None or status.coverage.name != "ENTIRE_FILE":
         return False, "签名后文件被追加了内容", number
     return True, "电子签名有效", number
+
+
+def _pem_cert(pem: str):
+    from asn1crypto import pem as asn1pem
+    from asn1crypto import x509 as asn1x509
+
+    _, _, der = asn1pem.unarmor(pem.encode("ascii"))
+    return asn1x509.Certificate.load(der)
 
 
 def number_in(data: bytes) -> str | None:

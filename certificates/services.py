@@ -247,7 +247,8 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
                           name=facts["center"])
     digest = hashlib.sha256(signed).hexdigest()
     cert = Certificate(number=number, number_text=number_text, project_id=project.id, facts=body.decode("utf-8"),
-                       signature=signature, public_key=keys.public_key_b64(), pdf=signed, sha256=digest,
+                       signature=signature, public_key=keys.public_key_b64(), ca_cert=keys.ca_pem(), pdf=signed,
+                       sha256=digest,
                        status=CertificateStatus.VALID, issued_at=issued_at, issued_by=actor.username)
     db.session.add(cert)
     from trading.states import next_status
@@ -319,10 +320,16 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
         return {"valid": False, "number": None, "status": None, "reason": "文件不是 PDF，无法核验"}
     digest = hashlib.sha256(data).hexdigest()
     cert = db.session.execute(select(Certificate).where(Certificate.sha256 == digest)).scalar_one_or_none()
+    claimed_number = pdf.number_in(data)
+    claimed = None
+    if cert is None and claimed_number:
+        claimed = db.session.execute(select(Certificate).where(Certificate.number == claimed_number)
+                                     ).scalar_one_or_none()
+    recorded = cert or claimed
     try:
-        ok, why, number = pdf.validate_pades(data)
+        ok, why, _ = pdf.validate_pades(data, (recorded.ca_cert,) if recorded is not None else ())
     except Unavailable:
-        ok, why, number = False, "中心签章证书不可用，无法校验电子签名", None
+        ok, why = False, "中心签章证书不可用，无法校验电子签名"
     if cert is not None:
         if not ok:
             return {"valid": False, "number": cert.number, "status": cert.status, "reason": why}
@@ -330,9 +337,6 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
             return {"valid": False, "number": cert.number, "status": cert.status, "reason": _revoked_reason(cert)}
         return {"valid": True, "number": cert.number, "status": cert.status,
                 "reason": "文件与中心签发的鉴证书原件逐字节一致，电子签名有效，鉴证书有效"}
-    claimed = None
-    if number:
-        claimed = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
     if claimed is not None:
         reason = f"文件与编号 {claimed.number} 的鉴证书原件不一致，可能已被篡改"
         if not ok:
@@ -386,7 +390,7 @@ def certificate_json(cert: Certificate, base_url: str = "") -> dict[str, Any]:
         "signature": {"algorithm": "Ed25519", "value": cert.signature, "public_key": cert.public_key,
                       "signed_data": "facts 的规范 JSON（sort_keys，separators=(',',':')，ensure_ascii=False，UTF-8）",
                       "valid": check_signature(cert)},
-        "pades": {"signed": True, "trust_root": "/api/v1/certificates/ca.pem"},
+        "pades": {"subfilter": "ETSI.CAdES.detached", "ca_certificate_pem": cert.ca_cert},
         "issued_at": isoformat(cert.issued_at), "issued_by": cert.issued_by,
         "revoked_at": isoformat(cert.revoked_at), "revoke_reason": cert.revoke_reason,
         "url": f"{base_url}{verify_path(cert.number)}", "pdf_url": f"{base_url}/api/v1/certificates/{cert.number}/pdf",

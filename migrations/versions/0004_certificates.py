@@ -48,6 +48,7 @@ def upgrade():
         sa.Column('facts', sa.Text(), nullable=False),
         sa.Column('signature', sa.String(length=128), nullable=False),
         sa.Column('public_key', sa.String(length=64), nullable=False),
+        sa.Column('ca_cert', sa.Text(), nullable=False),
         sa.Column('pdf', sa.LargeBinary(), nullable=False),
         sa.Column('sha256', sa.String(length=64), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),

@@ -149,3 +149,29 @@ def test_signing_keys_endpoint(issued, api):
     assert body["ed25519_public_key"] == api.get(f"/api/v1/certificates/{issued['number']}").get_json()[
         "signature"]["public_key"]
     assert body["ca_certificate_pem"].startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_old_certificate_still_verifies_after_key_rotation(issued, api, app, runner, tmp_path):
+    data = _pdf(api, issued["number"])
+    old = app.config["TRADING_KEYS_DIR"]
+    app.config["TRADING_KEYS_DIR"] = str(tmp_path / "rotated")
+    try:
+        assert runner.invoke(args=["keys", "init"]).exit_code == 0  # a new CA and signer
+        body = _verify(api, data).get_json()
+        assert body["valid"] is True, body  # trusted through the CA recorded at issue
+        flipped = bytearray(data)
+        flipped[len(flipped) // 3] ^= 0x04
+        assert _verify(api, bytes(flipped)).get_json()["valid"] is False
+    finally:
+        app.config["TRADING_KEYS_DIR"] = old
+
+
+def test_verify_works_without_current_keys(issued, api, app, tmp_path):
+    data = _pdf(api, issued["number"])
+    old = app.config["TRADING_KEYS_DIR"]
+    app.config["TRADING_KEYS_DIR"] = str(tmp_path / "none")
+    try:
+        body = _verify(api, data).get_json()  # still trusted through the recorded CA
+        assert body["valid"] is True
+    finally:
+        app.config["TRADING_KEYS_DIR"] = old
