@@ -56,13 +56,17 @@ def _date_cn(value: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def _num(value: str) -> str:
+    """'1086000.00' → '1,086,000.00' (from the exact decimal string, no float)."""
+    whole, _, frac = value.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}.{frac or '00'}"
+
+
 def _money(value: str | None) -> str:
     if value is None:
         return "—"
-    whole, _, frac = value.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = whole.lstrip("-")
-    return f"{sign}{int(whole):,}.{frac or '00'}元"
+    return f"{_num(value)}元"
 
 
 def _pct(rate: str | None) -> str:
@@ -90,14 +94,14 @@ def pdf_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [
         (ror["role"], f"{ror['name']}（统一社会信用代码/证件号：{ror['org_code'] or '—'}）"),
         (ree["role"], f"{ree['name']}（统一社会信用代码/证件号：{ree['org_code'] or '—'}）"),
-        ("成交价格", f"{f['price']} {f['unit_label']}"),
+        ("成交价格", f"{_num(f['price'])} {f['unit_label']}"),
         ("成交总额（小写）", _money(f["total_amount"])),
         ("成交总额（大写）", f["total_amount_capital"]),
     ]
     if public:
         rows.append(("预算 / 节资率", f"{_money(f['budget'])}；节约 {_money(f['savings'])}；节资率 {_pct(f['rate'])}"))
     else:
-        rows.append(("起始价 / 溢价率", f"{f['start_price']} {f['unit_label']}；溢价率 {_pct(f['rate'])}"))
+        rows.append(("起始价 / 溢价率", f"{_num(f['start_price'])} {f['unit_label']}；溢价率 {_pct(f['rate'])}"))
     rows += [
         ("交易方式", f"{f['method_label']}（{f['direction_label']}）"),
         ("有效报价次数", f"{f['bid_count']} 次"),
