@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from certificates import services
+from certificates import queries, services
 from certificates.rules import MAX_UPLOAD
 from trading.apiutil import bearer_user, jsonify, page_args, parse_body, require_user, roles_required
 from trading.clock import isoformat, now
@@ -131,7 +131,7 @@ def issue(project_id: int):
     user = require_user()
     cert = services.issue_certificate(user, project_id)
     db.session.commit()
-    out = services.certificate_json(cert, _base())
+    out = queries.certificate_json(cert, _base())
     return jsonify({"number": cert.number, "number_text": cert.number_text, "url": out["url"],
                     "pdf_url": out["pdf_url"], "sha256": cert.sha256}, 201)
 
@@ -141,8 +141,8 @@ def issue(project_id: int):
 @doc("鉴证书登记簿（检索、分页）", tag="certificates")
 def register():
     page, per_page = page_args()
-    items, total = services.register_search(request.args.get("q"), page, per_page)
-    return jsonify({"items": [services.certificate_json(c, _base()) for c in items], "total": total, "page": page})
+    items, total = queries.register_search(request.args.get("q"), page, per_page)
+    return jsonify({"items": [queries.certificate_json(c, _base()) for c in items], "total": total, "page": page})
 
 
 @bp.get("/certificates/signing-keys")
@@ -159,7 +159,7 @@ def signing_keys():
 @bp.get("/certificates/<number>")
 @doc("查询鉴证书：认证事实、状态、PDF 的 sha256 与签名", auth=False, tag="certificates")
 def show(number: str):
-    return jsonify(services.certificate_json(services.get_certificate(number), _base()))
+    return jsonify(queries.certificate_json(services.get_certificate(number), _base()))
 
 
 @bp.get("/certificates/<number>/pdf")
@@ -183,7 +183,7 @@ def verify():
         raise TooLarge("文件超过 10 MB，不予核验")
     if not data:
         raise Invalid("请求体为空：请提交 PDF 文件内容", code="empty_body")
-    return jsonify(services.verify_pdf(data))
+    return jsonify(queries.verify_pdf(data))
 
 
 @bp.post("/certificates/<number>/revoke")
@@ -194,4 +194,4 @@ def revoke(number: str):
     body = parse_body(ReasonIn)
     cert = services.revoke(user, services.get_certificate(number), body.reason)
     db.session.commit()
-    return jsonify(services.certificate_json(cert, _base()))
+    return jsonify(queries.certificate_json(cert, _base()))

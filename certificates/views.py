@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 
-from certificates import services
+from certificates import queries, services
 from certificates.models import OBJECTION_LABELS
 from certificates.rules import MAX_UPLOAD
 from trading.errors import DomainError
@@ -105,7 +105,7 @@ def verify_page():
             if len(data) > MAX_UPLOAD:
                 flash("文件超过 10 MB，不予核验", "danger")
             else:
-                result = services.verify_pdf(data)
+                result = queries.verify_pdf(data)
     number = (request.args.get("number") or "").strip()
     if number and result is None:
         return redirect(url_for("certificates.public_view", number=number))
@@ -113,7 +113,7 @@ def verify_page():
     if result and result.get("number"):
         cert = services.get_certificate(result["number"])
     return render_template("certificates/verify.html", result=result, cert=cert,
-                           facts=services.facts_of(cert) if cert else None)
+                           facts=queries.facts_of(cert) if cert else None)
 
 
 @bp.get("/certificates/<number>")
@@ -123,8 +123,8 @@ def public_view(number: str):
     except DomainError:
         flash(f"未找到编号为“{number}”的鉴证书，请核对编号", "warning")
         return render_template("certificates/verify.html", result=None, cert=None, facts=None), 404
-    return render_template("certificates/verify.html", result=None, cert=cert, facts=services.facts_of(cert),
-                           signature_ok=services.check_signature(cert))
+    return render_template("certificates/verify.html", result=None, cert=cert, facts=queries.facts_of(cert),
+                           signature_ok=queries.check_signature(cert))
 
 
 # ------------------------------------------------------------------ staff
@@ -141,15 +141,15 @@ def desk():
     ctx: dict = {"tab": tab}
     if tab == "register":
         q = request.args.get("q", "")
-        items, total = services.register_search(q, page, per_page)
+        items, total = queries.register_search(q, page, per_page)
         ctx.update(certs=items, q=q, pager=Pagination(page, per_page, total))
     elif tab == "publicity":
-        ctx.update(projects=services.in_publicity_projects())
+        ctx.update(projects=queries.in_publicity_projects())
     elif tab == "objections":
-        ctx.update(objections=services.pending_objections())
+        ctx.update(objections=queries.pending_objections())
     else:
         ctx["tab"] = "awaiting"
-        items, total = services.awaiting_certificate(page, per_page)
+        items, total = queries.awaiting_certificate(page, per_page)
         ctx.update(projects=items, pager=Pagination(page, per_page, total))
     ctx.update(labels=OBJECTION_LABELS, end_of=services.publicity_end)
     return render_template("certificates/desk.html", **ctx)
