@@ -28,7 +28,12 @@ def limit(endpoint: str, value: str) -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # initialise with limits on so the storage exists, then honour RATELIMIT_ENABLED (tests switch it)
+    enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    limiter.enabled = enabled
+    app.config["RATELIMIT_ENABLED"] = enabled
 
     @app.after_request
     def headers(resp):

@@ -50,3 +50,20 @@
     if (msg && !window.confirm(msg)) { ev.preventDefault(); }
   });
 })();
+
+/* Project form: dim the fields that do not apply to the chosen unit / direction (the server still decides). */
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-project-form]");
+  if (!form) { return; }
+  function sync() {
+    var unit = form.querySelector("[name=price_unit]"), dir = form.querySelector("[name=direction]");
+    var perMu = !unit || unit.value === "per_mu_year", desc = dir && dir.value === "descending";
+    var i, nodes = form.querySelectorAll(".dep-per-mu");
+    for (i = 0; i < nodes.length; i++) { nodes[i].classList.toggle("is-na", !perMu); }
+    nodes = form.querySelectorAll(".dep-desc");
+    for (i = 0; i < nodes.length; i++) { nodes[i].classList.toggle("is-na", !desc); }
+  }
+  form.addEventListener("change", sync);
+  sync();
+})();

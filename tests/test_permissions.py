@@ -1,0 +1,166 @@
+"""Every URL rule of the app × every role: nobody gets a 5xx, and each role gets only what ACCESS allows.
+
+The table below is the access policy. Each row is (method, pattern, roles): a pattern ending in "*" is a
+prefix (so a package's new /staff/... page is covered at once), any other pattern must equal the rule.
+A rule that no row covers fails the test: add a row for it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+ROLES = ("anonymous", "bidder", "collective", "staff", "guarantor")
+PUBLIC = frozenset(ROLES)
+SIGNED_IN = PUBLIC - {"anonymous"}
+STAFF = frozenset({"staff"})
+COLLECTIVE = frozenset({"collective"})
+LISTERS = frozenset({"collective", "staff"})
+
+ACCESS: list[tuple[str, str, frozenset[str]]] = [
+    # pages
+    ("GET", "/static/*", PUBLIC),
+    ("GET", "/", PUBLIC),
+    ("GET", "/projects", PUBLIC),
+    ("GET", "/projects/<int:project_id>", PUBLIC),
+    ("*", "/login", PUBLIC),
+    ("POST", "/logout", PUBLIC),
+    ("*", "/register", PUBLIC),
+    ("*", "/password", SIGNED_IN),
+    ("*", "/my/*", COLLECTIVE),
+    ("*", "/staff/*", STAFF),
+    # JSON API (API.md)
+    ("POST", "/api/v1/auth/token", PUBLIC),
+    ("POST", "/api/v1/auth/revoke", SIGNED_IN),
+    ("GET", "/api/v1/projects", PUBLIC),
+    ("POST", "/api/v1/projects", LISTERS),
+    ("GET", "/api/v1/projects/<int:project_id>", PUBLIC),
+    ("PUT", "/api/v1/projects/<int:project_id>", LISTERS),
+    ("POST", "/api/v1/projects/<int:project_id>/submit", COLLECTIVE),  # the owner only
+    ("POST", "/api/v1/projects/<int:project_id>/approve", STAFF),
+    ("POST", "/api/v1/projects/<int:project_id>/reject", STAFF),
+    ("POST", "/api/v1/projects/<int:project_id>/withdraw", LISTERS),
+    ("POST", "/api/v1/projects/<int:project_id>/relist", LISTERS),
+    ("GET", "/api/v1/audit/verify", STAFF),
+    ("GET", "/api/v1/openapi.json", PUBLIC),
+]
+
+
+def allowed_roles(method: str, rule: str) -> frozenset[str] | None:
+    best: tuple[int, frozenset[str]] | None = None
+    for m, pattern, roles in ACCESS:
+        if m not in ("*", method):
+            continue
+        if pattern.endswith("*") and rule.startswith(pattern[:-1]):
+            score = len(pattern)
+        elif pattern == rule:
+            score = 10_000  # an exact row beats any prefix
+        else:
+            continue
+        if best is None or score > best[0]:
+            best = (score, roles)
+    return best[1] if best else None
+
+
+def _rules() -> list[tuple[str, str, str]]:
+    """(method, rule, endpoint) of the app, read from a throwaway instance at collection time."""
+    from trading import create_app
+
+    with tempfile.TemporaryDirectory(prefix="tradehall-perm-") as d:
+        app = create_app({"SECRET_KEY": "collect-only", "INSTANCE_PATH": d, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        out = []
+        for rule in app.url_map.iter_rules():
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                out.append((method, rule.rule, rule.endpoint))
+    return sorted(set(out), key=lambda r: (r[1], r[0]))
+
+
+CASES = [(m, r, e, role) for m, r, e in _rules() for role in ROLES]
+
+
+@pytest.fixture
+def world(factory, api):
+    """One user per role and an announced project owned by the collective."""
+    ids = {role: factory.user(role, role)[0] for role in ROLES if role != "anonymous"}
+    r = api.post("/api/v1/projects", factory.project_body(), user="collective")
+    assert r.status_code == 201, r.get_json()
+    pid = r.get_json()["id"]
+    assert api.post(f"/api/v1/projects/{pid}/submit", user="collective").status_code == 200
+    assert api.post(f"/api/v1/projects/{pid}/approve", user="staff").status_code == 200
+    api.tokens.clear()
+    return {"project_id": pid, "user_id": ids["bidder"]}
+
+
+def _url(app, endpoint: str, rule_text: str, method: str, world: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules(endpoint) if r.rule == rule_text)
+    values: dict = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        if type(converter).__name__ in ("IntegerConverter", "NumberConverter"):
+            values[name] = world.get(name, 1)
+        elif name == "filename":
+            values[name] = "css/app.css"
+        else:
+            values[name] = "X-0000"
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(endpoint, values, method=method)
+
+
+@pytest.mark.parametrize(("method", "rule", "endpoint", "role"), CASES,
+                         ids=[f"{m} {r} {role}" for m, r, _e, role in CASES])
+def test_every_url_answers_each_role_as_the_access_table_says(app, client, api, world, method, rule, endpoint, role):
+    roles = allowed_roles(method, rule)
+    assert roles is not None, (
+        f"{method} {rule} ({endpoint}) is not in tests/test_permissions.py ACCESS: add a row saying which roles "
+        f"may use it")
+    url = _url(app, endpoint, rule, method, world)
+    is_api = rule.startswith("/api/")
+    headers = {}
+    if role != "anonymous":
+        if is_api:
+            headers["Authorization"] = f"Bearer {api.token(role, PASSWORD)}"
+        else:
+            with client.session_transaction() as session:
+                session["_user_id"] = str(world_user_id(app, role))
+                session["_fresh"] = True
+    kwargs: dict = {"headers": headers}
+    if method in ("POST", "PUT", "PATCH"):
+        kwargs["json" if is_api else "data"] = {}
+    r = client.open(url, method=method, **kwargs)
+    r.get_data()
+    r.close()  # a static file response holds the file open until closed
+
+    assert r.status_code < 500, f"{method} {url} as {role}: {r.status_code}"
+    location = r.headers.get("Location", "")
+    to_login = r.status_code == 302 and "/login" in location
+    if role in roles:
+        if is_api:
+            assert r.status_code not in (401, 403), f"{method} {url} as {role} (allowed): {r.get_json()}"
+        else:
+            assert r.status_code != 403 and not to_login, f"{method} {url} as {role} (allowed): {r.status_code}"
+        return
+    if is_api:
+        body = r.get_json(silent=True) or {}
+        expected = 401 if role == "anonymous" else 403
+        assert r.status_code == expected, f"{method} {url} as {role}: {r.status_code} {body}"
+        assert body.get("error", {}).get("code"), f"{method} {url} as {role}: not a JSON error envelope"
+    elif role == "anonymous":
+        assert to_login or r.status_code in (401, 403), f"{method} {url} anonymous: {r.status_code} {location}"
+    else:
+        assert r.status_code == 403 or to_login, f"{method} {url} as {role}: {r.status_code} {location}"
+
+
+def world_user_id(app, role: str) -> int:
+    from sqlalchemy import select
+
+    from trading.extensions import db
+    from trading.models import User
+
+    with app.app_context():
+        try:
+            return db.session.execute(select(User.id).where(User.username == role)).scalar_one()
+        finally:
+            db.session.remove()
