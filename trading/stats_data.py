@@ -1,0 +1,159 @@
+"""Reads the rows statistics need and assembles the figures of GET /api/v1/stats (API.md)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from trading.extensions import db
+from trading.models import Project
+from trading.money import quantize, rate, rate_str, to_str
+from trading.statistics import (
+    RURAL_KINDS,
+    ZERO,
+    DealRow,
+    ListingRow,
+    Period,
+    deal_total,
+    summarise_public,
+    summarise_rural,
+)
+
+log = logging.getLogger("tradehall.stats")
+
+# awarded and certified projects are deals; an annulled award moves the project out of both
+DEAL_STATUSES = ("awarded", "certified")
+
+
+def deal_rows(start: datetime, end: datetime, kinds: tuple[str, ...] | None = None) -> Iterator[DealRow]:
+    """Deals awarded in [start, end), oldest first, streamed."""
+    P = Project
+    stmt = (select(P.id, P.kind, P.direction, P.price_unit, P.area_mu, P.term_years, P.start_price, P.budget,
+                   P.final_price, P.awarded_at, P.town)
+            .where(P.status.in_(DEAL_STATUSES), P.awarded_at >= start, P.awarded_at < end,
+                   P.final_price.is_not(None))
+            .order_by(P.awarded_at, P.id))
+    if kinds:
+        stmt = stmt.where(P.kind.in_(kinds))
+    for r in db.session.execute(stmt.execution_options(yield_per=500)):
+        yield DealRow(*r)
+
+
+def listing_rows(start: datetime, end: datetime, kinds: tuple[str, ...] = RURAL_KINDS) -> Iterator[ListingRow]:
+    """Projects approved (挂牌) in [start, end)."""
+    P = Project
+    stmt = (select(P.id, P.kind, P.price_unit, P.area_mu, P.term_years, P.start_price, P.approved_at, P.town)
+            .where(P.approved_at.is_not(None), P.approved_at >= start, P.approved_at < end, P.kind.in_(kinds))
+            .order_by(P.approved_at, P.id))
+    for r in db.session.execute(stmt.execution_options(yield_per=500)):
+        yield ListingRow(*r)
+
+
+def _certificate_model():
+    try:
+        from certificates.models import Certificate
+    except ImportError:  # the certificates package has not shipped its model yet
+        return None
+    return Certificate
+
+
+def certificate_figures(start: datetime, end: datetime, kinds: tuple[str, ...] = RURAL_KINDS) -> dict:
+    """Certificates issued in [start, end) for these kinds: count, revoked, and the 亩 and amount they cover."""
+    C = _certificate_model()
+    out = {"count": 0, "revoked": 0, "area_mu": ZERO, "amount": ZERO}
+    if C is None:
+        return out
+    P = Project
+    stmt = (select(C.status, P.id, P.kind, P.direction, P.price_unit, P.area_mu, P.term_years, P.start_price,
+                   P.budget, P.final_price, P.awarded_at, P.town)
+            .join(P, P.id == C.project_id)
+            .where(C.issued_at >= start, C.issued_at < end, P.kind.in_(kinds)))
+    for status, *rest in db.session.execute(stmt):
+        row = DealRow(*rest)
+        out["count"] += 1
+        out["revoked"] += status == "revoked"
+        out["area_mu"] += row.area_mu or ZERO
+        if row.final_price is not None:
+            out["amount"] += deal_total(row)
+    return out
+
+
+def certificate_for(project_ids: list[int]) -> dict[int, object]:
+    """The certificate of each project (by project id), for the disclosure page."""
+    C = _certificate_model()
+    if C is None or not project_ids:
+        return {}
+    rows = db.session.execute(select(C).where(C.project_id.in_(project_ids))).scalars().all()
+    return {c.project_id: c for c in rows}
+
+
+def deposit_figures(start: datetime, end: datetime) -> dict:
+    """Registrations made in [start, end) secured by a cash deposit: count and the deposits locked up."""
+    from auctions.models import Registration
+
+    stmt = (select(func.count(Registration.id))
+            .where(Registration.created_at >= start, Registration.created_at < end,
+                   Registration.security_type == "deposit", Registration.status != "withdrawn"))
+    count = db.session.execute(stmt).scalar_one()
+    amount = ZERO
+    amounts = (select(Project.deposit).join(Registration, Registration.project_id == Project.id)
+               .where(Registration.created_at >= start, Registration.created_at < end,
+                      Registration.security_type == "deposit", Registration.status != "withdrawn"))
+    for (dep,) in db.session.execute(amounts):
+        amount += dep or ZERO
+    return {"count": count, "amount": amount}
+
+
+def guarantee_figures(start: datetime, end: datetime) -> dict:
+    """guarantees.services.guarantee_figures, normalised: count, amount, registrations, share, capital_freed."""
+    try:
+        from guarantees.services import guarantee_figures as figures
+    except ImportError:
+        log.warning("guarantees.services.guarantee_figures unavailable: guarantee figures read as zero")
+        raw: dict = {}
+    else:
+        raw = figures(start, end)
+    count = int(raw.get("count", 0))
+    amount = quantize(Decimal(raw.get("amount", ZERO)))
+    registrations = int(raw.get("registrations", 0))
+    share = raw.get("share")
+    if share is None and registrations:
+        share = rate(Decimal(raw.get("secured_by_guarantee", count)), Decimal(registrations))
+    freed = raw.get("capital_freed", amount)
+    return {"count": count, "amount": amount, "registrations": registrations,
+            "share": Decimal(share) if share is not None else None, "capital_freed": quantize(Decimal(freed))}
+
+
+def compute(period: Period) -> dict:
+    """Every headline figure of the period, as Decimals (see to_json for the API form)."""
+    start, end = period.bounds()
+    from trading.statistics import PUBLIC_KINDS
+
+    public = summarise_public(deal_rows(start, end, PUBLIC_KINDS))
+    rural = summarise_rural(deal_rows(start, end, RURAL_KINDS), listing_rows(start, end))
+    certs = certificate_figures(start, end)
+    rural.update({"certificates": certs["count"], "certificates_revoked": certs["revoked"],
+                  "certified_area_mu": certs["area_mu"], "certified_amount": certs["amount"]})
+    g = guarantee_figures(start, end)
+    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "public_resource": public,
+            "rural": rural, "guarantees": g, "deposits": deposit_figures(start, end)}
+
+
+RATE_KEYS = {"savings_rate", "premium_rate", "share"}
+
+
+def jsonable(value: object, key: str = "") -> object:
+    """Money/area Decimals as 2-place strings, rates as 4-place strings or null, recursively."""
+    if isinstance(value, dict):
+        return {k: jsonable(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if key in RATE_KEYS:
+        return rate_str(value)  # type: ignore[arg-type]
+    if isinstance(value, Decimal):
+        return to_str(value)
+    return value
