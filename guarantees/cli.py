@@ -75,7 +75,8 @@ def register(code: str, name: str, pem_path: str) -> None:
 @click.option("--retire-others", is_flag=True, help="其他密钥在 --valid-from 时停用（轮换）")
 def add_key(code: str, pem_path: str, valid_from: str | None, valid_until: str | None, retire_others: bool) -> None:
     """Add a public key to a registered guarantor (key rotation)."""
-    from guarantees.intake import add_key as add, get_guarantor, retire_key
+    from guarantees.intake import add_key as add
+    from guarantees.intake import get_guarantor, retire_key
 
     start, end = _instant(valid_from), _instant(valid_until)
     try:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from guarantees.models import Claim, Deposit, Guarantee, Guarantor
+from guarantees.states import ClaimStatus, DepositStatus, GuaranteeStatus
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
 from trading.models import Role, User
-
-from guarantees.states import ClaimStatus, DepositStatus, GuaranteeStatus
 
 
 def _page(stmt, page: int, per_page: int):
