@@ -1,0 +1,345 @@
+"""Guarantee and deposit use cases that registration, the close and the deal call (issue 5).
+
+They flush and audit inside the caller's transaction and raise typed errors; callers commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from auctions.models import Registration, RegistrationStatus, SecurityType
+from guarantees.models import Claim, Deposit, Guarantee
+from guarantees.rules import SecurityCheck, security_error
+from guarantees.states import DepositStatus, GuaranteeStatus, claim_next, deposit_next, guarantee_next
+from trading import audit
+from trading.clock import now
+from trading.db import lock
+from trading.errors import Conflict, Forbidden, Invalid, NotFound
+from trading.extensions import db
+from trading.models import Project, Role, User
+from trading.money import RATE, rate
+
+GS, DS = GuaranteeStatus, DepositStatus
+
+
+def find_guarantee(guarantee_no: str) -> Guarantee | None:
+    no = (guarantee_no or "").strip()
+    return db.session.execute(select(Guarantee).where(Guarantee.guarantee_no == no)).scalar_one_or_none()
+
+
+def get_guarantee(guarantee_no: str) -> Guarantee:
+    g = find_guarantee(guarantee_no)
+    if g is None:
+        raise NotFound(f"保函 {guarantee_no} 不存在", code="not_found")
+    return g
+
+
+def can_view(g: Guarantee, user: User | None) -> bool:
+    """Its applicant, its issuer's guarantor users, and the center's staff."""
+    if user is None:
+        return False
+    if user.role == Role.STAFF:
+        return True
+    if user.role == Role.GUARANTOR:
+        return user.org_id is not None and user.org_id == g.guarantor.org_id
+    return user.role == Role.BIDDER and user.username == g.applicant
+
+
+def _project_and_bidder(registration: Registration) -> tuple[Project, User]:
+    project = registration.project or db.session.get(Project, registration.project_id)
+    bidder = registration.bidder or db.session.get(User, registration.bidder_id)
+    if project is None or bidder is None:
+        raise NotFound("报名记录缺少项目或竞买人", code="not_found")
+    return project, bidder
+
+
+def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registration_id: int | None = None,
+                    for_update: bool = False) -> Guarantee:
+    """The registration checks of API.md, in order; raises Invalid with the guarantee error code."""
+    no = (guarantee_no or "").strip()
+    gid = db.session.execute(select(Guarantee.id).where(Guarantee.guarantee_no == no)).scalar_one_or_none()
+    if gid is None:
+        raise Invalid(f"未找到编号为“{no}”的电子保函，请确认担保机构已出具并推送至本平台",
+                      code="guarantee_not_found")
+    g: Guarantee | None = lock(Guarantee, gid) if for_update else db.session.get(Guarantee, gid)
+    if g is None:  # deleted between the two reads
+        raise Invalid("未找到该电子保函", code="guarantee_not_found")
+    facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, g.status,
+                          g.registration_id)
+    err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
+                         bidding_start=project.bidding_start, bidding_end=project.bidding_end,
+                         registration_id=registration_id)
+    if err:
+        raise Invalid(err[1], code=err[0])
+    return g
+
+
+def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: str) -> Guarantee:
+    """Check the guarantee against the registration (API.md order) and attach it under a row lock."""
+    if registration.id is None:
+        db.session.add(registration)
+        db.session.flush()
+    project, bidder = _project_and_bidder(registration)
+    g = check_guarantee(guarantee_no, bidder=bidder.username, project=project, registration_id=registration.id,
+                        for_update=True)
+    if g.status == GS.ATTACHED:  # already attached to this registration
+        return g
+    g.status = guarantee_next(g.status, "attach")
+    g.registration_id = registration.id
+    g.attached_at = now()
+    db.session.flush()
+    audit.record("guarantee.attach", f"guarantee:{g.guarantee_no}",
+                 {"registration": registration.id, "project": project.code, "amount": g.amount}, actor)
+    return g
+
+
+def guarantee_of(registration: Registration) -> Guarantee | None:
+    """The guarantee attached to (or last held by) this registration."""
+    return db.session.execute(select(Guarantee).where(Guarantee.registration_id == registration.id)
+                              .order_by(Guarantee.id.desc())).scalars().first()
+
+
+def deposit_of(registration: Registration) -> Deposit | None:
+    return db.session.execute(select(Deposit).where(Deposit.registration_id == registration.id)
+                              ).scalar_one_or_none()
+
+
+def _locked_deposit(registration: Registration) -> Deposit | None:
+    dep = deposit_of(registration)
+    return lock(Deposit, dep.id) if dep is not None else None
+
+
+def _locked_guarantee(registration: Registration) -> Guarantee | None:
+    g = guarantee_of(registration)
+    return lock(Guarantee, g.id) if g is not None else None
+
+
+def open_deposit(registration: Registration, actor: str) -> Deposit:
+    """A cash deposit of the project's `deposit`, awaiting receipt (idempotent per registration)."""
+    if registration.id is None:
+        db.session.add(registration)
+        db.session.flush()
+    existing = deposit_of(registration)
+    if existing is not None:
+        return existing
+    project, _ = _project_and_bidder(registration)
+    dep = Deposit(registration_id=registration.id, amount=project.deposit, status=DS.AWAITING, opened_at=now())
+    db.session.add(dep)
+    db.session.flush()
+    audit.record("deposit.open", f"deposit:{dep.id}",
+                 {"registration": registration.id, "project": project.code, "amount": dep.amount}, actor)
+    return dep
+
+
+def confirm_deposit(registration: Registration, actor: str) -> Deposit:
+    """Staff confirm the cash arrived: awaiting → received."""
+    dep = _locked_deposit(registration)
+    if dep is None or dep.status != DS.AWAITING:
+        raise Conflict("该报名没有待确认到账的保证金", code="deposit_not_awaiting")
+    dep.status = deposit_next(dep.status, "receive")
+    dep.received_at, dep.received_by = now(), actor
+    if registration.status in (RegistrationStatus.WITHDRAWN, RegistrationStatus.REJECTED):
+        # the bidder already left: the money is owed back at once
+        dep.refund_due_at, dep.refund_reason = now(), "报名已撤回或未通过审核"
+    db.session.flush()
+    audit.record("deposit.receive", f"deposit:{dep.id}", {"registration": registration.id, "amount": dep.amount},
+                 actor)
+    return dep
+
+
+def security_ready(registration: Registration) -> bool:
+    """True when an attached guarantee or a received (not refundable) deposit secures the registration."""
+    if registration.security_type == SecurityType.GUARANTEE:
+        g = guarantee_of(registration)
+        return g is not None and g.status == GS.ATTACHED
+    dep = deposit_of(registration)
+    return dep is not None and dep.status == DS.RECEIVED and dep.refund_due_at is None
+
+
+def _release(g: Guarantee, reason: str, actor: str) -> None:
+    g.status = guarantee_next(g.status, "release")
+    g.closed_at, g.close_reason = now(), reason
+    db.session.flush()
+    audit.record("guarantee.release", f"guarantee:{g.guarantee_no}",
+                 {"registration": g.registration_id, "reason": reason}, actor)
+
+
+def _refund_due(dep: Deposit, reason: str, actor: str) -> None:
+    dep.refund_due_at, dep.refund_reason = now(), reason
+    db.session.flush()
+    audit.record("deposit.refund_due", f"deposit:{dep.id}",
+                 {"registration": dep.registration_id, "amount": dep.amount, "reason": reason}, actor)
+
+
+def release_security(registration: Registration, actor: str, reason: str) -> None:
+    """A withdrawn or rejected registration: its guarantee is released, a received deposit falls due."""
+    g = _locked_guarantee(registration)
+    if g is not None and g.status == GS.ATTACHED:
+        _release(g, reason, actor)
+    dep = _locked_deposit(registration)
+    if dep is not None and dep.status == DS.RECEIVED and dep.refund_due_at is None:
+        _refund_due(dep, reason, actor)
+
+
+def on_project_closed(project: Project, winner: Registration | None, actor: str) -> None:
+    """At the close every attached guarantee but the winner's is released; losers' deposits fall due.
+
+    Idempotent: a second call finds nothing left to move.
+    """
+    winner_id = winner.id if winner is not None else None
+    reg_ids = select(Registration.id).where(Registration.project_id == project.id)
+    if winner_id is not None:
+        reg_ids = reg_ids.where(Registration.id != winner_id)
+    gids = db.session.execute(select(Guarantee.id).where(Guarantee.registration_id.in_(reg_ids),
+                                                         Guarantee.status == GS.ATTACHED)
+                              .order_by(Guarantee.id)).scalars().all()
+    reason = f"项目 {project.code} 竞价结束，未成交的报名释放保函"
+    for gid in gids:
+        g = lock(Guarantee, gid)
+        if g is not None and g.status == GS.ATTACHED:
+            _release(g, reason, actor)
+    dids = db.session.execute(select(Deposit.id).where(Deposit.registration_id.in_(reg_ids),
+                                                       Deposit.status == DS.RECEIVED,
+                                                       Deposit.refund_due_at.is_(None))
+                              .order_by(Deposit.id)).scalars().all()
+    for did in dids:
+        dep = lock(Deposit, did)
+        if dep is not None and dep.status == DS.RECEIVED and dep.refund_due_at is None:
+            _refund_due(dep, f"项目 {project.code} 竞价结束，未成交竞买人的保证金退还", actor)
+
+
+def file_claim(g: Guarantee, reason: str, actor: str) -> Claim:
+    """Staff claim on a defaulting holder's attached guarantee: attached → claimed, claim filed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("请填写索赔理由", fields={"reason": "必填"})
+    g = lock(Guarantee, g.id)
+    g.status = guarantee_next(g.status, "claim")
+    claim = Claim(guarantee_id=g.id, amount=g.amount, reason=reason, filed_by=actor, filed_at=now())
+    db.session.add(claim)
+    db.session.flush()
+    audit.record("claim.file", f"claim:{claim.id}",
+                 {"guarantee": g.guarantee_no, "amount": claim.amount, "reason": reason}, actor)
+    return claim
+
+
+def on_winner_default(registration: Registration, reason: str, actor: str) -> None:
+    """The winner refused to sign: claim on its guarantee, or forfeit its cash deposit."""
+    g = _locked_guarantee(registration)
+    if g is not None and g.status == GS.ATTACHED:
+        file_claim(g, reason, actor)
+    dep = _locked_deposit(registration)
+    if dep is not None and dep.status == DS.RECEIVED:
+        dep.status = deposit_next(dep.status, "forfeit")
+        dep.settled_at, dep.settled_by = now(), actor
+        db.session.flush()
+        audit.record("deposit.forfeit", f"deposit:{dep.id}",
+                     {"registration": registration.id, "amount": dep.amount, "reason": reason}, actor)
+
+
+def on_deal_completed(registration: Registration, actor: str) -> None:
+    """The winner signed: its guarantee is released, its cash deposit is applied to the price."""
+    g = _locked_guarantee(registration)
+    if g is not None and g.status == GS.ATTACHED:
+        _release(g, "成交签约完成，保函责任解除", actor)
+    dep = _locked_deposit(registration)
+    if dep is not None and dep.status == DS.RECEIVED:
+        dep.status = deposit_next(dep.status, "apply")
+        dep.settled_at, dep.settled_by = now(), actor
+        db.session.flush()
+        audit.record("deposit.apply", f"deposit:{dep.id}", {"registration": registration.id, "amount": dep.amount},
+                     actor)
+
+
+def _guarantor_user_of(claim: Claim, user: User) -> None:
+    if user.role != Role.GUARANTOR or user.org_id is None or user.org_id != claim.guarantee.guarantor.org_id:
+        raise Forbidden("只有出具该保函的担保机构用户可以处理此索赔", code="forbidden")
+
+
+def get_claim(claim_id: int) -> Claim:
+    claim = db.session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("索赔不存在", code="not_found")
+    return claim
+
+
+def pay_claim(claim_id: int, user: User) -> Claim:
+    """The issuer's user pays a filed claim: claim → paid, guarantee → paid."""
+    claim = get_claim(claim_id)
+    _guarantor_user_of(claim, user)
+    claim = lock(Claim, claim.id)
+    g = lock(Guarantee, claim.guarantee_id)
+    claim.status = claim_next(claim.status, "pay")
+    g.status = guarantee_next(g.status, "pay")
+    claim.decided_by, claim.decided_at = user.username, now()
+    g.closed_at = claim.decided_at
+    db.session.flush()
+    audit.record("claim.pay", f"claim:{claim.id}", {"guarantee": g.guarantee_no, "amount": claim.amount},
+                 user.username)
+    return claim
+
+
+def reject_claim(claim_id: int, user: User, reason: str) -> Claim:
+    """The issuer disputes a filed claim (拒付/异议) with a reason; the guarantee stays claimed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("请填写拒付理由", fields={"reason": "必填"})
+    claim = get_claim(claim_id)
+    _guarantor_user_of(claim, user)
+    claim = lock(Claim, claim.id)
+    claim.status = claim_next(claim.status, "reject")
+    claim.decided_by, claim.decided_at, claim.decision_note = user.username, now(), reason
+    db.session.flush()
+    audit.record("claim.reject", f"claim:{claim.id}", {"guarantee": claim.guarantee.guarantee_no, "reason": reason},
+                 user.username)
+    return claim
+
+
+def mark_refunded(deposit_id: int, actor: str) -> Deposit:
+    """Finance paid a due deposit back: received (due) → refunded."""
+    dep = lock(Deposit, deposit_id)
+    if dep is None:
+        raise NotFound("保证金记录不存在", code="not_found")
+    if dep.status != DS.RECEIVED or dep.refund_due_at is None:
+        raise Conflict("该保证金不在待退还状态", code="invalid_state")
+    dep.status = deposit_next(dep.status, "refund")
+    dep.settled_at, dep.settled_by = now(), actor
+    db.session.flush()
+    audit.record("deposit.refund", f"deposit:{dep.id}", {"registration": dep.registration_id, "amount": dep.amount},
+                 actor)
+    return dep
+
+
+def expire(g: Guarantee, actor: str = "scheduler") -> bool:
+    """issued | attached → expired once valid_until has passed; False when nothing is due."""
+    if g.status not in (GS.ISSUED, GS.ATTACHED) or g.valid_until > now():
+        return False
+    g.status = guarantee_next(g.status, "expire")
+    g.closed_at, g.close_reason = now(), "有效期届满"
+    db.session.flush()
+    audit.record("guarantee.expire", f"guarantee:{g.guarantee_no}", {"valid_until": g.valid_until.isoformat()},
+                 actor)
+    return True
+
+
+def guarantee_figures(start: datetime, end: datetime) -> dict:
+    """Guarantees attached in [start, end): count, amount (= capital freed), and their share of registrations."""
+    count, amount = db.session.execute(
+        select(func.count(Guarantee.id), func.coalesce(func.sum(Guarantee.amount), 0))
+        .where(Guarantee.attached_at >= start, Guarantee.attached_at < end)).one()
+    amount = Decimal(amount or 0)
+    regs, secured = db.session.execute(
+        select(func.count(Registration.id),
+               func.count(Registration.id).filter(Registration.security_type == SecurityType.GUARANTEE))
+        .where(Registration.created_at >= start, Registration.created_at < end)).one()
+    return {
+        "count": int(count),
+        "amount": amount.quantize(Decimal("0.01")),
+        "registrations": int(regs),
+        "guaranteed_registrations": int(secured),
+        "guarantee_share": rate(Decimal(secured), Decimal(regs)) or Decimal(0).quantize(RATE),
+        "capital_freed": amount.quantize(Decimal("0.01")),
+    }
