@@ -5,3 +5,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from certificates import models  # noqa: F401  (registers the tables with the metadata)
+    from certificates import api, cli, views
+    from trading import navigation, panels
+    from trading.extensions import csrf
+
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.keys_cli)
+    navigation.register(views.nav_items)
+    panels.register(views.project_panel, order=70)

@@ -1,0 +1,394 @@
+"""Publicity, objections, certificate issue, verification and revocation. Services flush and audit; callers commit."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from certificates import rules
+from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
+from trading import audit
+from trading.clock import isoformat, now, to_beijing
+from trading.db import lock
+from trading.errors import Conflict, Invalid, NotFound, Unavailable
+from trading.extensions import db
+from trading.models import Project, User
+from trading.money import capital, rate, rate_str, to_str
+from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
+from trading.states import ProjectStatus
+
+
+# ------------------------------------------------------------------ publicity and objections
+
+def publicity_end(project: Project) -> datetime | None:
+    if project.publicity_ends_at is not None:
+        return project.publicity_ends_at
+    if project.awarded_at is not None:
+        return project.awarded_at + timedelta(seconds=current_app.config["TRADING_PUBLICITY_SECONDS"])
+    return None
+
+
+def open_objections(project: Project) -> list[Objection]:
+    stmt = select(Objection).where(Objection.project_id == project.id, Objection.status == ObjectionStatus.OPEN)
+    return list(db.session.execute(stmt.order_by(Objection.id)).scalars())
+
+
+def objections_of(project: Project) -> list[Objection]:
+    stmt = select(Objection).where(Objection.project_id == project.id).order_by(Objection.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def _registration(project: Project, user: User | None):
+    if user is None:
+        return None
+    from auctions.models import Registration
+
+    stmt = select(Registration).where(Registration.project_id == project.id, Registration.bidder_id == user.id)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def lodge_objection(project: Project, *, user: User | None, name: str | None, phone: str | None,
+                    grounds: str | None) -> Objection:
+    """During publicity, a registered bidder or any member of the public (name + valid mobile) objects."""
+    if project.status != ProjectStatus.AWARDED:
+        raise Conflict("该项目当前没有处于公示期的成交结果", code="not_awarded")
+    if not rules.in_publicity(now(), project.awarded_at, publicity_end(project)):
+        raise Conflict("公示期已结束，不能再提出异议", code="publicity_closed")
+    reg = _registration(project, user)
+    name = (name or "").strip() or (user.name if reg is not None and user is not None else "")
+    phone = (phone or "").strip() or ((user.phone or "") if reg is not None and user is not None else "")
+    grounds = (grounds or "").strip()
+    errors: dict[str, str] = {}
+    if not name or len(name) > 100:
+        errors["name"] = "请填写姓名或单位名称（不超过100字）"
+    if not rules.valid_mobile(phone):
+        errors["phone"] = "请填写有效的11位手机号码"
+    if len(grounds) < 10 or len(grounds) > 4000:
+        errors["grounds"] = "请写明异议的事实和理由（10至4000字）"
+    if errors:
+        raise Invalid("以下字段有误：" + "、".join(errors), fields=errors)
+    dup = select(Objection).where(Objection.project_id == project.id, Objection.phone == phone,
+                                  Objection.status == ObjectionStatus.OPEN)
+    if db.session.execute(dup).first() is not None:
+        raise Conflict("您对该项目已有一件待处理的异议，请等待处理结果", code="objection_exists")
+    obj = Objection(project_id=project.id, user_id=user.id if user else None,
+                    registration_id=reg.id if reg is not None else None, name=name, phone=phone,
+                    grounds=grounds, status=ObjectionStatus.OPEN, created_at=now())
+    db.session.add(obj)
+    db.session.flush()
+    audit.record("objection.lodge", f"project:{project.id}",
+                 {"objection": obj.id, "registered_bidder": reg is not None},
+                 user.username if user else f"public:{phone[:3]}****{phone[-4:]}")
+    return obj
+
+
+def get_objection(objection_id: int) -> Objection:
+    obj = db.session.get(Objection, objection_id)
+    if obj is None:
+        raise NotFound("异议不存在", code="not_found")
+    return obj
+
+
+def _resolvable(obj: Objection, reason: str) -> str:
+    if obj.status != ObjectionStatus.OPEN:
+        raise Conflict("该异议已处理，不能重复处理", code="objection_resolved")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("请填写处理理由", fields={"reason": "必填项"})
+    return reason
+
+
+def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
+    reason = _resolvable(obj, reason)
+    obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.DISMISSED, reason,
+                                                                    actor.username, now())
+    audit.record("objection.dismiss", f"project:{obj.project_id}", {"objection": obj.id, "reason": reason},
+                 actor.username)
+    return obj
+
+
+def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bool) -> Objection:
+    """Upheld: the award is annulled; the next-best bidder is awarded (递补) or the project fails."""
+    reason = _resolvable(obj, reason)
+    project = lock(Project, obj.project_id)
+    if project is None or project.status != ProjectStatus.AWARDED:
+        raise Conflict("该项目的成交结果已不在可撤销状态", code="not_awarded")
+    try:
+        from auctions.services import annul_award
+    except ImportError:
+        raise Unavailable("撤销成交结果的功能尚未就绪", code="annul_unavailable") from None
+    obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
+                                                                    actor.username, now())
+    audit.record("objection.uphold", f"project:{project.id}",
+                 {"objection": obj.id, "reason": reason, "award_next": award_next}, actor.username)
+    db.session.flush()
+    annul_award(project, reason=f"异议成立：{reason}", actor=actor.username, award_next=award_next)
+    return obj
+
+
+# ------------------------------------------------------------------ issuing
+
+def get_certificate(number: str) -> Certificate:
+    stmt = select(Certificate).where(or_(Certificate.number == number, Certificate.number_text == number))
+    cert = db.session.execute(stmt).scalar_one_or_none()
+    if cert is None:
+        raise NotFound("鉴证书不存在，请核对编号", code="not_found")
+    return cert
+
+
+def certificate_of(project: Project) -> Certificate | None:
+    return db.session.execute(select(Certificate).where(Certificate.project_id == project.id)).scalar_one_or_none()
+
+
+def check_issuable(project: Project) -> None:
+    """The refusals in API.md order of meaning; each changes nothing."""
+    if certificate_of(project) is not None:
+        raise Conflict("该项目已出具鉴证书，不能重复出具", code="certificate_exists")
+    if project.status != ProjectStatus.AWARDED or project.final_price is None or project.winner_id is None:
+        raise Conflict("项目尚未成交（或成交结果尚未确认），不能出具鉴证书", code="not_awarded")
+    end = publicity_end(project)
+    if not rules.publicity_over(now(), end):
+        shown = to_beijing(end).strftime("%Y-%m-%d %H:%M:%S") if end else "—"
+        raise Conflict(f"结果公示期尚未结束（至 {shown}），不能出具鉴证书", code="publicity_not_over")
+    if open_objections(project):
+        raise Conflict("该项目有待处理的异议，须先处理异议", code="objection_pending")
+
+
+def _party(user: User | None, role: str) -> dict[str, Any]:
+    org = user.org if user is not None else None
+    return {"role": role, "name": user.name if user is not None else "—",
+            "org_code": org.credit_code if org is not None else None}
+
+
+def verify_path(number: str) -> str:
+    return f"/certificates/{number}"
+
+
+def certified_facts(project: Project, number: str, number_text: str, issued_at: datetime) -> dict[str, Any]:
+    """DESIGN.md §3: the facts frozen at issue (all strings, ints, or nested dicts: canonical JSON)."""
+    public = project.is_public_resource
+    price = project.final_price
+    assert price is not None
+    total = total_amount(price, project.price_unit, project.area_mu, project.term_years)
+    ror_role, ree_role = rules.PARTY_ROLES[public]
+    seq, head = audit.current_head()
+    facts: dict[str, Any] = {
+        "number": number, "number_text": number_text, "title": rules.TITLES[public],
+        "center": current_app.config["TRADING_RURAL_CENTER_NAME" if not public else "TRADING_CENTER_NAME"],
+        "public_resource": public,
+        "project_code": project.code, "project_title": project.title, "kind": project.kind,
+        "kind_label": KIND_LABELS.get(project.kind, project.kind), "location": project.location,
+        "area_mu": to_str(project.area_mu), "term_years": project.term_years,
+        "transferor": _party(project.owner, ror_role), "transferee": _party(project.winner, ree_role),
+        "price": to_str(price), "price_unit": project.price_unit,
+        "unit_label": UNIT_LABELS.get(project.price_unit, project.price_unit),
+        "total_amount": to_str(total), "total_amount_capital": capital(total),
+        "start_price": to_str(project.start_price),
+        "method": project.method, "method_label": METHOD_LABELS.get(project.method, project.method),
+        "direction": project.direction, "direction_label": DIRECTION_LABELS.get(project.direction, ""),
+        "bid_count": project.bid_count,
+        "bidding_start": isoformat(project.bidding_start),
+        "bidding_end": isoformat(project.closed_at or project.ends_at or project.bidding_end),
+        "awarded_at": isoformat(project.awarded_at),
+        "publicity_start": isoformat(project.awarded_at), "publicity_end": isoformat(publicity_end(project)),
+        "issued_at": isoformat(issued_at),
+        "audit_head": {"seq": seq, "hash": head},
+        "verify_url": current_app.config["TRADING_PUBLIC_URL"].rstrip("/") + verify_path(number),
+    }
+    if project.direction == "descending":
+        budget = project.budget or project.start_price
+        savings = budget - price
+        facts.update(rate_kind="savings_rate", rate=rate_str(rate(savings, budget)), budget=to_str(budget),
+                     savings=to_str(savings))
+    else:
+        facts.update(rate_kind="premium_rate", rate=rate_str(rate(price - project.start_price, project.start_price)))
+    return facts
+
+
+def _next_seq(public: bool, year: int) -> int:
+    from trading.services import next_code
+
+    return int(next_code("CERT-GG" if public else "CERT-NC", year).rsplit("-", 1)[1])
+
+
+def issue_certificate(actor: User, project_id: int) -> Certificate:
+    """Lock the project, check, number, freeze the facts, sign them, build and sign the PDF, record it.
+
+    Everything happens in the caller's transaction: a failure rolls back the number and leaves no row.
+    """
+    from certificates import keys, pdf
+
+    project = lock(Project, project_id)
+    if project is None:
+        raise NotFound("项目不存在", code="not_found")
+    check_issuable(project)
+    ed_key = keys.ed25519_key()  # 503 signing_unavailable when absent
+    keys.pades_signer()
+    pdf.register_font()
+    issued_at = now()
+    public = project.is_public_resource
+    year = to_beijing(issued_at).year
+    cfg = current_app.config
+    number, number_text = rules.numbers(public, year, _next_seq(public, year),
+                                        cfg.get("TRADING_CERT_PREFIX_RURAL", "鹿农交鉴"),
+                                        cfg.get("TRADING_CERT_PREFIX_PUBLIC", "鹿公交确"))
+    facts = certified_facts(project, number, number_text, issued_at)
+    body = rules.canonical(facts)
+    signature = base64.b64encode(ed_key.sign(body)).decode("ascii")
+    unsigned = pdf.build_pdf(rules.render_context(facts))
+    signed = pdf.sign_pdf(unsigned, reason=f"{facts['title']} {number_text}", location=facts["center"],
+                          name=facts["center"])
+    digest = hashlib.sha256(signed).hexdigest()
+    cert = Certificate(number=number, number_text=number_text, project_id=project.id, facts=body.decode("utf-8"),
+                       signature=signature, public_key=keys.public_key_b64(), pdf=signed, sha256=digest,
+                       status=CertificateStatus.VALID, issued_at=issued_at, issued_by=actor.username)
+    db.session.add(cert)
+    from trading.states import next_status
+
+    project.status = next_status(project.status, "certify")
+    db.session.flush()
+    audit.record("certificate.issue", f"certificate:{number}",
+                 {"project": project.code, "number_text": number_text, "sha256": digest,
+                  "facts_sha256": hashlib.sha256(body).hexdigest()}, actor.username)
+    _deal_completed(project, actor.username)
+    return cert
+
+
+def _deal_completed(project: Project, actor: str) -> None:
+    """The winner's bid security is released or applied (guarantees package), when it provides the hook."""
+    try:
+        from guarantees import services as gs
+    except ImportError:
+        return
+    hook = getattr(gs, "on_deal_completed", None)
+    reg = _registration(project, project.winner)
+    if hook is not None and reg is not None:
+        hook(reg, actor)
+
+
+# ------------------------------------------------------------------ revocation and verification
+
+def revoke(actor: User, cert: Certificate, reason: str) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("请填写撤销理由", fields={"reason": "必填项"})
+    if cert.status == CertificateStatus.REVOKED:
+        raise Conflict("该鉴证书已被撤销", code="already_revoked")
+    cert.status, cert.revoked_at, cert.revoked_by, cert.revoke_reason = (CertificateStatus.REVOKED, now(),
+                                                                        actor.username, reason)
+    audit.record("certificate.revoke", f"certificate:{cert.number}", {"reason": reason}, actor.username)
+    return cert
+
+
+def facts_of(cert: Certificate) -> dict[str, Any]:
+    return json.loads(cert.facts)
+
+
+def check_signature(cert: Certificate) -> bool:
+    """The Ed25519 signature over the stored canonical facts, with the published public key."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(cert.public_key)).verify(
+            base64.b64decode(cert.signature), cert.facts.encode("utf-8"))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _revoked_reason(cert: Certificate) -> str:
+    when = to_beijing(cert.revoked_at).strftime("%Y-%m-%d %H:%M") if cert.revoked_at else ""
+    return f"该鉴证书已于 {when} 被撤销：{cert.revoke_reason}"
+
+
+def verify_pdf(data: bytes) -> dict[str, Any]:
+    """{"valid", "number", "status", "reason"}: byte-exact hash, PAdES signature, revocation."""
+    from certificates import pdf
+
+    if not data.startswith(b"%PDF-"):
+        return {"valid": False, "number": None, "status": None, "reason": "文件不是 PDF，无法核验"}
+    digest = hashlib.sha256(data).hexdigest()
+    cert = db.session.execute(select(Certificate).where(Certificate.sha256 == digest)).scalar_one_or_none()
+    try:
+        ok, why, number = pdf.validate_pades(data)
+    except Unavailable:
+        ok, why, number = False, "中心签章证书不可用，无法校验电子签名", None
+    if cert is not None:
+        if not ok:
+            return {"valid": False, "number": cert.number, "status": cert.status, "reason": why}
+        if cert.status == CertificateStatus.REVOKED:
+            return {"valid": False, "number": cert.number, "status": cert.status, "reason": _revoked_reason(cert)}
+        return {"valid": True, "number": cert.number, "status": cert.status,
+                "reason": "文件与中心签发的鉴证书原件逐字节一致，电子签名有效，鉴证书有效"}
+    claimed = None
+    if number:
+        claimed = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+    if claimed is not None:
+        reason = f"文件与编号 {claimed.number} 的鉴证书原件不一致，可能已被篡改"
+        if not ok:
+            reason += f"（{why}）"
+        return {"valid": False, "number": claimed.number, "status": claimed.status, "reason": reason}
+    reason = "不是本中心签发的鉴证书文件" + ("" if ok else f"（{why}）")
+    return {"valid": False, "number": None, "status": None, "reason": reason}
+
+
+# ------------------------------------------------------------------ staff lists
+
+def awaiting_certificate(page: int = 1, per_page: int = 20) -> tuple[list[Project], int]:
+    """Awarded, publicity over, no open objection, no certificate."""
+    has_open = select(Objection.id).where(Objection.project_id == Project.id,
+                                          Objection.status == ObjectionStatus.OPEN).exists()
+    has_cert = select(Certificate.id).where(Certificate.project_id == Project.id).exists()
+    stmt = select(Project).where(Project.status == ProjectStatus.AWARDED, Project.publicity_ends_at <= now(),
+                                 ~has_open, ~has_cert)
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.session.execute(stmt.order_by(Project.publicity_ends_at, Project.id)
+                              .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return list(rows), total
+
+
+def in_publicity_projects(limit: int = 50) -> list[Project]:
+    stmt = select(Project).where(Project.status == ProjectStatus.AWARDED, Project.publicity_ends_at > now())
+    return list(db.session.execute(stmt.order_by(Project.publicity_ends_at).limit(limit)).scalars())
+
+
+def pending_objections(limit: int = 100) -> list[Objection]:
+    stmt = select(Objection).where(Objection.status == ObjectionStatus.OPEN).order_by(Objection.id).limit(limit)
+    return list(db.session.execute(stmt).scalars())
+
+
+def register_search(q: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Certificate], int]:
+    stmt = select(Certificate).join(Project, Project.id == Certificate.project_id)
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Certificate.number.like(like), Certificate.number_text.like(like),
+                              Project.code.like(like), Project.title.like(like), Project.location.like(like)))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.session.execute(stmt.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return list(rows), total
+
+
+def certificate_json(cert: Certificate, base_url: str = "") -> dict[str, Any]:
+    return {
+        "number": cert.number, "number_text": cert.number_text, "project_id": cert.project_id,
+        "status": cert.status, "facts": facts_of(cert), "sha256": cert.sha256,
+        "signature": {"algorithm": "Ed25519", "value": cert.signature, "public_key": cert.public_key,
+                      "signed_data": "facts 的规范 JSON（sort_keys，separators=(',',':')，ensure_ascii=False，UTF-8）",
+                      "valid": check_signature(cert)},
+        "pades": {"signed": True, "trust_root": "/api/v1/certificates/ca.pem"},
+        "issued_at": isoformat(cert.issued_at), "issued_by": cert.issued_by,
+        "revoked_at": isoformat(cert.revoked_at), "revoke_reason": cert.revoke_reason,
+        "url": f"{base_url}{verify_path(cert.number)}", "pdf_url": f"{base_url}/api/v1/certificates/{cert.number}/pdf",
+    }
+
+
+__all__ = ["Decimal"]

@@ -1,0 +1,191 @@
+"""Pages: public result publicity with objections, public certificate verification, staff certificate desk."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from certificates import services
+from certificates.models import OBJECTION_LABELS
+from certificates.rules import MAX_UPLOAD
+from trading.errors import DomainError
+from trading.extensions import db
+from trading.services import get_project
+from trading.templating import Pagination
+
+bp = Blueprint("certificates", __name__)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    from certificates.rules import pdf_rows
+
+    return {"cert_rows": pdf_rows}
+
+
+def staff_required(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if current_user.role != "staff":
+            abort(403)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _user():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def nav_items(user) -> list[tuple[str, str, dict]]:
+    items = [("证书核验", "certificates.verify_page", {})]
+    if user is not None and user.role == "staff":
+        items.append(("鉴证书管理", "certificates.desk", {}))
+    return items
+
+
+def project_panel(project, user):
+    """Publicity, objections and certificate status on the project page."""
+    if project.awarded_at is None and project.status not in ("awarded", "certified"):
+        return None
+    cert = services.certificate_of(project)
+    return Markup(render_template("certificates/_panel.html", p=project, cert=cert,  # noqa: S704
+                                  end=services.publicity_end(project),
+                                  open_count=len(services.open_objections(project)), user=user))
+
+
+# ------------------------------------------------------------------ public
+
+@bp.get("/projects/<int:project_id>/publicity")
+def publicity(project_id: int):
+    project = get_project(project_id)
+    if project.awarded_at is None:
+        abort(404)
+    end = services.publicity_end(project)
+    return render_template("certificates/publicity.html", p=project, end=end,
+                           cert=services.certificate_of(project),
+                           objections=services.objections_of(project), labels=OBJECTION_LABELS,
+                           open_count=len(services.open_objections(project)), user=_user(),
+                           form=request.form)
+
+
+@bp.post("/projects/<int:project_id>/objections")
+def lodge(project_id: int):
+    project = get_project(project_id)
+    try:
+        services.lodge_objection(project, user=_user(), name=request.form.get("name"),
+                                 phone=request.form.get("phone"), grounds=request.form.get("grounds"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        end = services.publicity_end(project)
+        return render_template("certificates/publicity.html", p=project, end=end,
+                               cert=services.certificate_of(project), objections=services.objections_of(project),
+                               labels=OBJECTION_LABELS, open_count=len(services.open_objections(project)),
+                               user=_user(), form=request.form, errors=exc.fields or {}), exc.status
+    db.session.commit()
+    flash("异议已提交，交易中心将依法处理并答复", "success")
+    return redirect(url_for("certificates.publicity", project_id=project_id))
+
+
+@bp.route("/certificates/verify", methods=["GET", "POST"])
+def verify_page():
+    result = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("请选择要核验的 PDF 文件", "danger")
+        else:
+            data = upload.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                flash("文件超过 10 MB，不予核验", "danger")
+            else:
+                result = services.verify_pdf(data)
+    number = (request.args.get("number") or "").strip()
+    if number and result is None:
+        return redirect(url_for("certificates.public_view", number=number))
+    cert = None
+    if result and result.get("number"):
+        cert = services.get_certificate(result["number"])
+    return render_template("certificates/verify.html", result=result, cert=cert,
+                           facts=services.facts_of(cert) if cert else None)
+
+
+@bp.get("/certificates/<number>")
+def public_view(number: str):
+    try:
+        cert = services.get_certificate(number)
+    except DomainError:
+        flash(f"未找到编号为“{number}”的鉴证书，请核对编号", "warning")
+        return render_template("certificates/verify.html", result=None, cert=None, facts=None), 404
+    return render_template("certificates/verify.html", result=None, cert=cert, facts=services.facts_of(cert),
+                           signature_ok=services.check_signature(cert))
+
+
+# ------------------------------------------------------------------ staff
+
+@bp.get("/staff/certificates")
+@staff_required
+def desk():
+    tab = request.args.get("tab", "awaiting")
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    per_page = 20
+    ctx: dict = {"tab": tab}
+    if tab == "register":
+        q = request.args.get("q", "")
+        items, total = services.register_search(q, page, per_page)
+        ctx.update(certs=items, q=q, pagination=Pagination(page, per_page, total))
+    elif tab == "publicity":
+        ctx.update(projects=services.in_publicity_projects())
+    elif tab == "objections":
+        ctx.update(objections=services.pending_objections())
+    else:
+        ctx["tab"] = "awaiting"
+        items, total = services.awaiting_certificate(page, per_page)
+        ctx.update(projects=items, pagination=Pagination(page, per_page, total))
+    ctx.update(labels=OBJECTION_LABELS, end_of=services.publicity_end)
+    return render_template("certificates/desk.html", **ctx)
+
+
+@bp.post("/staff/projects/<int:project_id>/certificate")
+@staff_required
+def issue(project_id: int):
+    cert = services.issue_certificate(current_user._get_current_object(), project_id)
+    db.session.commit()
+    flash(f"已出具 {cert.number_text}", "success")
+    return redirect(url_for("certificates.public_view", number=cert.number))
+
+
+@bp.post("/staff/objections/<int:objection_id>/resolve")
+@staff_required
+def resolve(objection_id: int):
+    obj = services.get_objection(objection_id)
+    action, reason = request.form.get("action"), request.form.get("reason", "")
+    user = current_user._get_current_object()
+    if action == "dismiss":
+        services.dismiss_objection(user, obj, reason)
+    elif action in ("uphold_next", "uphold_fail"):
+        services.uphold_objection(user, obj, reason, award_next=action == "uphold_next")
+    else:
+        abort(400)
+    db.session.commit()
+    flash("异议已处理", "success")
+    return redirect(request.referrer or url_for("certificates.desk", tab="objections"))
+
+
+@bp.post("/staff/certificates/<number>/revoke")
+@staff_required
+def revoke(number: str):
+    cert = services.revoke(current_user._get_current_object(), services.get_certificate(number),
+                           request.form.get("reason", ""))
+    db.session.commit()
+    flash(f"已撤销 {cert.number_text}", "success")
+    return redirect(url_for("certificates.public_view", number=number))
