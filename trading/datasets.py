@@ -180,7 +180,7 @@ def _rural(ld: Loader) -> list[Project]:
         certified.append(ld.project(
             "NC", kind="rural_land", title=title, location=loc, town=town, direction="ascending", start=start,
             unit="per_mu_year", area=area, term=term, owner=owner_list[i], approved=bj(2024, 12, 10 + i),
-            status="certified", final=final, awarded=bj(2025, 1, day, 10), winner=winners[i], bids=12 + i))
+            status="awarded", final=final, awarded=bj(2025, 1, day, 10), winner=winners[i], bids=12 + i))
     deal_sum = sum(quantize(f * a * t) for _, a, t, _, f, _ in CERTIFIED)
     # 4 small land parcels listed and awarded in 2025 (11.95亩)
     listed_area, listed_amount = Decimal(0), Decimal(0)
@@ -230,16 +230,23 @@ def _rural(ld: Loader) -> list[Project]:
     return certified
 
 
-def _certificates(projects: list[Project]) -> None:
-    """Certificates issued eight days after each award (after the publicity period)."""
-    try:
-        from certificates.models import Certificate
-    except ImportError:  # TODO(certificates): drop once the certificates package has shipped its model
-        return
-    for i, p in enumerate(projects):
-        issued = p.awarded_at + timedelta(days=8)  # type: ignore[operator]
-        db.session.add(Certificate(project_id=p.id, number=f"{MARKER}JZ-2025-{i + 1:04d}", issued_at=issued,
-                                   status="valid"))
+def _certificates(projects: list[Project], staff: User) -> None:
+    """Real certificates (signed facts and PDF) issued eight days after each award, once publicity is over.
+
+    Issued through the certificates service with the clock frozen at the historic issue time; the
+    center's keys are created first when missing (as `flask keys init` would).
+    """
+    from flask import current_app
+
+    from certificates import keys
+    from certificates.services import issue_certificate
+    from trading import clock
+
+    if not keys.available():
+        keys.init_keys(current_app.config["TRADING_CENTER_NAME"])
+    for p in projects:
+        with clock.frozen(p.awarded_at + timedelta(days=8)):  # type: ignore[operator]
+            issue_certificate(staff, p.id)
 
 
 def load_luzhai_2025h1() -> bool:
@@ -248,10 +255,10 @@ def load_luzhai_2025h1() -> bool:
     if exists:
         return False
     ld = Loader()
-    ld.user("lz_center", "鹿寨县公共资源交易中心", "staff", "center")
+    staff = ld.user("lz_center", "鹿寨县公共资源交易中心", "staff", "center")
     _public(ld)
     certified = _rural(ld)
     db.session.flush()
-    _certificates(certified)
+    _certificates(certified, staff)
     db.session.commit()
     return True

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from sqlalchemy import func, or_, select
-from werkzeug.routing import BuildError
 
 from trading.apiutil import page_args
 from trading.clock import now, to_beijing
@@ -16,17 +15,12 @@ from trading.rules import KIND_LABELS
 from trading.statistics import DealRow, PeriodError, deal_total, parse_period, start_total
 from trading.stats_data import DEAL_STATUSES, certificate_for
 
-VERIFY_ENDPOINTS = ("certificates.show", "certificates.certificate", "certificates.view", "certificates.verify_page")
-
 
 def verify_url(number: str) -> str:
-    """The public page that verifies a certificate (the certificates package's page, else its JSON API)."""
-    for endpoint in VERIFY_ENDPOINTS:
-        try:
-            return url_for(endpoint, number=number)
-        except BuildError:
-            continue
-    return f"/api/v1/certificates/{number}"
+    """The certificates package's public verification page."""
+    from certificates.services import verify_path
+
+    return verify_path(number)
 
 
 def _row(p: Project) -> DealRow:

@@ -45,10 +45,13 @@ DATASETS = {
     "registrations": Dataset("registrations", "报名记录", (
         "项目编号", "项目名称", "竞买号", "竞买人", "保证方式", "状态", "报名时间", "审核时间", "原因"), True),
     "guarantees": Dataset("guarantees", "电子保函", (
-        "保函编号", "担保机构", "申请人", "项目编号", "金额（元）", "状态", "有效期起", "有效期止", "出具时间"), True),
+        "保函编号", "担保机构", "申请人", "项目编号", "金额（元）", "状态", "有效期起", "有效期止", "出具时间",
+        "提交时间"), True),
 }
 
 SECURITY_LABELS = {"guarantee": "电子保函", "deposit": "现金保证金"}
+GUARANTEE_LABELS = {"issued": "已出具", "attached": "已提交", "released": "已释放", "claimed": "已索赔",
+                    "paid": "已赔付", "expired": "已过期"}
 REG_LABELS = {"pending": "待审核", "qualified": "已通过", "rejected": "已驳回", "withdrawn": "已撤回"}
 
 
@@ -134,18 +137,18 @@ def _registration_rows(period: Period, f: dict) -> Iterator[list]:
 
 
 def _guarantee_rows(period: Period, f: dict) -> Iterator[list]:
-    try:
-        from guarantees.models import Guarantee
-    except ImportError:
-        return
+    from guarantees.models import Guarantee
+
     start, end = period.bounds()
     stmt = select(Guarantee).where(Guarantee.issued_at >= start, Guarantee.issued_at < end)
-    for g in _stream(stmt.order_by(Guarantee.issued_at)):
-        issuer = getattr(g, "issuer", None)
-        yield [g.guarantee_no, getattr(issuer, "name", None) or getattr(g, "issuer_code", ""),
-               getattr(getattr(g, "applicant", None), "name", "") or getattr(g, "applicant_username", ""),
-               g.project_code, g.amount, g.status, display(g.valid_from), display(g.valid_until),
-               display(g.issued_at)]
+    if f.get("q"):
+        like = f"%{f['q']}%"
+        stmt = stmt.where(or_(Guarantee.guarantee_no.like(like), Guarantee.project_code.like(like),
+                              Guarantee.applicant.like(like)))
+    for g in _stream(stmt.order_by(Guarantee.issued_at, Guarantee.id)):
+        yield [g.guarantee_no, g.guarantor.name, g.applicant, g.project_code, g.amount,
+               GUARANTEE_LABELS.get(g.status, g.status), display(g.valid_from), display(g.valid_until),
+               display(g.issued_at), display(g.attached_at)]
 
 
 def rows(dataset: str, period: Period, filters: dict) -> Iterator[list]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from trading.extensions import db
 from trading.models import Project
@@ -22,8 +21,6 @@ from trading.statistics import (
     summarise_public,
     summarise_rural,
 )
-
-log = logging.getLogger("tradehall.stats")
 
 # awarded and certified projects are deals; an annulled award moves the project out of both
 DEAL_STATUSES = ("awarded", "certified")
@@ -92,40 +89,28 @@ def certificate_for(project_ids: list[int]) -> dict[int, object]:
 
 
 def deposit_figures(start: datetime, end: datetime) -> dict:
-    """Registrations made in [start, end) secured by a cash deposit: count and the deposits locked up."""
-    from auctions.models import Registration
+    """Cash deposits received in [start, end): count and the capital they locked up."""
+    from guarantees.models import Deposit
 
-    stmt = (select(func.count(Registration.id))
-            .where(Registration.created_at >= start, Registration.created_at < end,
-                   Registration.security_type == "deposit", Registration.status != "withdrawn"))
-    count = db.session.execute(stmt).scalar_one()
-    amount = ZERO
-    amounts = (select(Project.deposit).join(Registration, Registration.project_id == Project.id)
-               .where(Registration.created_at >= start, Registration.created_at < end,
-                      Registration.security_type == "deposit", Registration.status != "withdrawn"))
-    for (dep,) in db.session.execute(amounts):
-        amount += dep or ZERO
+    count, amount = 0, ZERO
+    stmt = select(Deposit.amount).where(Deposit.received_at >= start, Deposit.received_at < end)
+    for (value,) in db.session.execute(stmt):
+        count += 1
+        amount += value
     return {"count": count, "amount": amount}
 
 
 def guarantee_figures(start: datetime, end: datetime) -> dict:
-    """guarantees.services.guarantee_figures, normalised: count, amount, registrations, share, capital_freed."""
-    try:
-        from guarantees.services import guarantee_figures as figures
-    except ImportError:
-        log.warning("guarantees.services.guarantee_figures unavailable: guarantee figures read as zero")
-        raw: dict = {}
-    else:
-        raw = figures(start, end)
-    count = int(raw.get("count", 0))
-    amount = quantize(Decimal(raw.get("amount", ZERO)))
-    registrations = int(raw.get("registrations", 0))
-    share = raw.get("share")
-    if share is None and registrations:
-        share = rate(Decimal(raw.get("secured_by_guarantee", count)), Decimal(registrations))
-    freed = raw.get("capital_freed", amount)
-    return {"count": count, "amount": amount, "registrations": registrations,
-            "share": Decimal(share) if share is not None else None, "capital_freed": quantize(Decimal(freed))}
+    """Guarantees attached in [start, end) (guarantees.services.guarantee_figures): count, amount,
+    registrations made in the period, the share of them secured by a guarantee (null when none), capital freed."""
+    from guarantees.services import guarantee_figures as figures
+
+    raw = figures(start, end)
+    registrations = int(raw["registrations"])
+    share = rate(Decimal(raw["guaranteed_registrations"]), Decimal(registrations)) if registrations else None
+    return {"count": int(raw["count"]), "amount": quantize(raw["amount"]), "registrations": registrations,
+            "guaranteed_registrations": int(raw["guaranteed_registrations"]), "share": share,
+            "capital_freed": quantize(raw["capital_freed"])}
 
 
 def compute(period: Period) -> dict:
