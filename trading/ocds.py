@@ -103,7 +103,7 @@ def _tenderers(ids: list[int]) -> dict[int, int]:
     stmt = (select(Registration.project_id, func.count(Registration.id))
             .where(Registration.project_id.in_(ids), Registration.status == "qualified")
             .group_by(Registration.project_id))
-    return dict(db.session.execute(stmt).tuples().all())
+    return {pid: int(n) for pid, n in db.session.execute(stmt)}
 
 
 def release_package(period: Period, uri: str) -> dict:
@@ -113,8 +113,8 @@ def release_package(period: Period, uri: str) -> dict:
     start, end = period.bounds()
     P = Project
     stmt = (select(P).where(P.kind.in_(PUBLIC_KINDS), P.approved_at.is_not(None),
-                            or_(P.approved_at.between(start, end) & (P.approved_at < end),
-                                P.awarded_at.between(start, end) & (P.awarded_at < end)))
+                            or_((P.approved_at >= start) & (P.approved_at < end),
+                                (P.awarded_at >= start) & (P.awarded_at < end)))
             .order_by(P.id))
     projects = list(db.session.execute(stmt).scalars())
     counts = _tenderers([p.id for p in projects])
