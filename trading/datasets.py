@@ -30,6 +30,7 @@ from trading.dataset_luzhai import (
     TARGETS,
     public_titles,
 )
+from trading.dataset_security import add_security
 from trading.extensions import db
 from trading.models import Organisation, Project, User
 from trading.money import quantize
@@ -46,6 +47,8 @@ class Loader:
         self.rng = random.Random(20250630)
         self.users: dict[str, User] = {}
         self.n = {"GG": 0, "NC": 0}
+        self.projects: list[Project] = []
+        self.pools: dict[bool, list[User]] = {True: [], False: []}  # bidders of public / rural projects
 
     # ------------------------------------------------------------------ people
     def user(self, username: str, name: str, role: str, kind: str, town: str | None = None) -> User:
@@ -78,7 +81,7 @@ class Loader:
         p = Project(code=code, kind=kind, title=title, location=location, town=town, description=title,
                     method=method, direction=direction, price_unit=unit, area_mu=area, term_years=term,
                     start_price=quantize(start), budget=budget, increment=increment,
-                    deposit=quantize(min(start * Decimal("0.1"), Decimal("500000"))).quantize(Decimal("1.00")),
+                    deposit=_deposit(kind, start),
                     extension_seconds=300, announce_start=approved, registration_end=bidding_start - timedelta(days=1),
                     bidding_start=bidding_start, bidding_end=bidding_end, status=status, owner=owner,
                     created_at=approved - timedelta(days=2), submitted_at=approved - timedelta(days=1),
@@ -95,7 +98,16 @@ class Loader:
         if status == "withdrawn":
             p.withdraw_reason = "出让方申请终止挂牌"
         db.session.add(p)
+        self.projects.append(p)
         return p
+
+
+def _deposit(kind: str, start: Decimal) -> Decimal:
+    """Bid security: 2% of the ceiling for public resources (capped at 80万元, as 招标投标法实施条例 §26 does),
+    10% of the start for rural property."""
+    if kind in ("procurement", "construction", "state_asset", "land_use"):
+        return quantize(min(start * Decimal("0.02"), Decimal("800000")).quantize(Decimal("1")))
+    return quantize(max(start * Decimal("0.1"), Decimal("500")).quantize(Decimal("1")))
 
 
 def _split(total: Decimal, weights: list[float]) -> list[Decimal]:
@@ -110,6 +122,7 @@ def _public(ld: Loader) -> None:
     rng = ld.rng
     owners = {k: ld.user(u, name, "collective", "company") for k, (u, name) in PUBLIC_OWNERS.items()}
     suppliers = [ld.user(u, name, "bidder", "company") for u, name in SUPPLIERS]
+    ld.pools[True] = suppliers
     titles = public_titles(rng)
     # award instants over 1–5月 (Beijing); the last lands at 23:30 on 31 May, still inside the period
     days = sorted(bj(2025, rng.randint(1, 5), rng.randint(2, 28), rng.randint(9, 17)) for _ in range(68))
@@ -168,6 +181,7 @@ def _rural(ld: Loader) -> list[Project]:
               for u, town_village in RURAL_OWNERS}
     owner_list = list(owners.values())
     winners = [ld.user(u, name, "bidder", kind) for u, name, kind in RURAL_WINNERS]
+    ld.pools[False] = winners
 
     def where(i: int) -> tuple[str, str]:
         town_village = RURAL_OWNERS[i % len(RURAL_OWNERS)][1]
@@ -259,6 +273,7 @@ def load_luzhai_2025h1() -> bool:
     _public(ld)
     certified = _rural(ld)
     db.session.flush()
+    add_security(ld.rng, ld.projects, ld.pools, {True: 0.62, False: 0.35})
     _certificates(certified, staff)
     db.session.commit()
     return True

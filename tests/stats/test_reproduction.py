@@ -36,6 +36,12 @@ def test_api_figures_of_the_dataset_are_exact_to_the_fen(client, luzhai):
     # the deal awarded at 00:10 on 1 June (Beijing) belongs to June, not to 1—5月
     june = client.get("/api/v1/stats?from=2025-06-01&to=2025-06-30").get_json()["public_resource"]
     assert june["deals"] == 1
+    # every registration of the period is secured by a guarantee or a received deposit
+    both = client.get("/api/v1/stats?from=2024-12-01&to=2025-08-31").get_json()
+    g, dep = both["guarantees"], both["deposits"]
+    assert g["count"] > 0 and dep["count"] > 0
+    assert g["count"] + dep["count"] == g["registrations"] == g["guaranteed_registrations"] + dep["count"]
+    assert g["capital_freed"] == g["amount"]
 
 
 def test_dataset_certificates_verify_and_the_disclosure_page_links_them(client, luzhai):
