@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-W, H = 360, 210
-PAD_L, PAD_R, PAD_T, PAD_B = 8, 8, 18, 34
+W, H = 320, 200
+PAD_L, PAD_R, PAD_T, PAD_B = 6, 6, 20, 34
 COLORS = ("#b91c1c", "#1d4ed8", "#15803d", "#b45309")
 
 
@@ -29,8 +29,19 @@ def _text(x: float, y: float, s: str, size: int = 10, anchor: str = "middle", cl
             f"{escape(s)}</text>")
 
 
-def bars(items: list[tuple[str, Decimal | int]], label: str, fmt=str, color: str = COLORS[0]) -> Markup:
-    """Vertical bars, one per item (months); every other label is dropped when crowded."""
+def compact(v: Decimal | int) -> str:
+    """A bar label that fits a phone: 7123万, 1.77亿 (the exact figure is in the tooltip and the table)."""
+    v = Decimal(v)
+    if abs(v) >= 100_000_000:
+        return f"{(v / 100_000_000).quantize(Decimal('0.01'))}亿"
+    if abs(v) >= 10_000:
+        return f"{(v / 10_000).quantize(Decimal('1'))}万"
+    return str(v.quantize(Decimal("1")))
+
+
+def bars(items: list[tuple[str, Decimal | int]], label: str, fmt=str, color: str = COLORS[0],
+         short=None) -> Markup:
+    """Vertical bars, one per item (months); labels thin out when crowded, values show up to 6 bars."""
     n = max(len(items), 1)
     top = max((Decimal(v) for _, v in items), default=Decimal(0)) or Decimal(1)
     plot_w, plot_h = W - PAD_L - PAD_R, H - PAD_T - PAD_B
@@ -44,10 +55,10 @@ def bars(items: list[tuple[str, Decimal | int]], label: str, fmt=str, color: str
         y = PAD_T + plot_h - h
         out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw:.1f}" height="{max(h, 0.5):.1f}" rx="2" '
                    f'fill="{color}"><title>{escape(name)}：{escape(fmt(v))}</title></rect>')
-        if n <= 12 and v:
-            out.append(_text(x + bw / 2, y - 4, fmt(v), 9 if n > 6 else 10, cls="val"))
+        if n <= 6 and v:
+            out.append(_text(x + bw / 2, y - 5, short(v) if short else fmt(v), 11, cls="val"))
         if i % every == 0:
-            out.append(_text(x + bw / 2, PAD_T + plot_h + 14, name, 10))
+            out.append(_text(x + bw / 2, PAD_T + plot_h + 16, name, 12))
     return _svg("".join(out), H, label)
 
 
@@ -58,19 +69,19 @@ def lines(months: list[str], series: list[tuple[str, list[Decimal | None]]], lab
     top = max(vals + [Decimal("0.01")])
     low = min(vals + [Decimal(0)])
     span = (top - low) or Decimal(1)
-    plot_w, plot_h = W - PAD_L - PAD_R - 34, H - PAD_T - PAD_B - 14
-    x0 = PAD_L + 34
+    plot_w, plot_h = W - PAD_L - PAD_R - 52, H - PAD_T - PAD_B - 14
+    x0 = PAD_L + 42
     step = plot_w / max(n - 1, 1)
     out = []
     for frac in (0, 0.5, 1):
         y = PAD_T + plot_h * (1 - frac)
         v = low + span * Decimal(str(frac))
         out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + plot_w}" y2="{y:.1f}" class="grid"/>')
-        out.append(_text(x0 - 4, y + 3, f"{(v * 100).quantize(Decimal('0.1'))}%", 9, "end"))
+        out.append(_text(x0 - 4, y + 4, f"{(v * 100).quantize(Decimal('0.1'))}%", 11, "end"))
     every = 1 if n <= 12 else (n + 11) // 12
     for i, m in enumerate(months):
         if i % every == 0:
-            out.append(_text(x0 + i * step, PAD_T + plot_h + 14, m, 10))
+            out.append(_text(x0 + i * step, PAD_T + plot_h + 16, m, 12))
     for k, (name, s) in enumerate(series):
         color = COLORS[k % len(COLORS)]
         pts, path = [], []
@@ -92,25 +103,25 @@ def lines(months: list[str], series: list[tuple[str, list[Decimal | None]]], lab
                 out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}">'
                            f"<title>{escape(name)} {escape(m)}：{(v * 100).quantize(Decimal('0.01'))}%</title>"
                            f"</circle>")
-        lx = PAD_L + 34 + k * 120
-        out.append(f'<rect x="{lx}" y="{H - 12}" width="10" height="10" fill="{color}"/>')
-        out.append(_text(lx + 14, H - 3, name, 10, "start"))
+        lx = PAD_L + 40 + k * 110
+        out.append(f'<rect x="{lx}" y="{H - 13}" width="11" height="11" fill="{color}"/>')
+        out.append(_text(lx + 15, H - 3, name, 12, "start"))
     return _svg("".join(out), H, label)
 
 
 def hbars(items: list[tuple[str, Decimal | int]], label: str, fmt=str, color: str = COLORS[1]) -> Markup:
     """Horizontal bars with the label on the left and the value at the end: readable on a phone."""
-    row = 26
+    row = 28
     height = max(len(items), 1) * row + 8
     top = max((Decimal(v) for _, v in items), default=Decimal(0)) or Decimal(1)
-    lx, maxw = 104, W - 104 - 78
+    lx, maxw = 92, W - 92 - 70
     out = []
     for i, (name, v) in enumerate(items):
         y = 4 + i * row
         w = float(Decimal(v) / top) * maxw
-        short = name if len(name) <= 8 else name[:7] + "…"
-        out.append(_text(lx - 6, y + 16, short, 11, "end"))
-        out.append(f'<rect x="{lx}" y="{y + 4}" width="{max(w, 1):.1f}" height="16" rx="2" fill="{color}">'
+        short = name if len(name) <= 7 else name[:6] + "…"
+        out.append(_text(lx - 6, y + 18, short, 12, "end"))
+        out.append(f'<rect x="{lx}" y="{y + 5}" width="{max(w, 1):.1f}" height="18" rx="2" fill="{color}">'
                    f"<title>{escape(name)}：{escape(fmt(v))}</title></rect>")
-        out.append(_text(lx + w + 4, y + 16, fmt(v), 10, "start", "val"))
+        out.append(_text(lx + w + 4, y + 18, compact(v) if isinstance(v, Decimal) else fmt(v), 11, "start", "val"))
     return _svg("".join(out), height, label)

@@ -57,7 +57,7 @@ def _charts(period: Period, monthly: list[dict], kinds: list[dict], towns: list[
         "deals": charts.bars([(s, m["deals"]) for s, m in zip(short, monthly, strict=True)], "每月成交宗数",
                              lambda v: f"{v}宗"),
         "amount": charts.bars([(s, m["total_amount"]) for s, m in zip(short, monthly, strict=True)], "每月成交金额",
-                              big, charts.COLORS[1]),
+                              big, charts.COLORS[1], short=charts.compact),
         "rates": charts.lines(short, [("节资率", [m["savings_rate"] for m in monthly]),
                                       ("溢价率", [m["premium_rate"] for m in monthly])], "每月节资率与溢价率"),
         "kinds": charts.hbars([(k["label"], k["total_amount"]) for k in kinds], "各交易品种成交金额", big),
