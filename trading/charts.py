@@ -75,19 +75,20 @@ def lines(months: list[str], series: list[tuple[str, list[Decimal | None]]], lab
     out = []
     for frac in (0, 0.5, 1):
         y = PAD_T + plot_h * (1 - frac)
-        v = low + span * Decimal(str(frac))
+        tick = low + span * Decimal(str(frac))
         out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + plot_w}" y2="{y:.1f}" class="grid"/>')
-        out.append(_text(x0 - 4, y + 4, f"{(v * 100).quantize(Decimal('0.1'))}%", 11, "end"))
+        out.append(_text(x0 - 4, y + 4, f"{(tick * 100).quantize(Decimal('0.1'))}%", 11, "end"))
     every = 1 if n <= 12 else (n + 11) // 12
     for i, m in enumerate(months):
         if i % every == 0:
             out.append(_text(x0 + i * step, PAD_T + plot_h + 16, m, 12))
     for k, (name, s) in enumerate(series):
         color = COLORS[k % len(COLORS)]
-        pts, path = [], []
+        pts: list[list[tuple[float, float, Decimal, str]]] = []
+        path: list[tuple[float, float, Decimal, str]] = []
         for i, v in enumerate(s):
             if v is None:
-                if len(path) > 1:
+                if path:  # a lone point still shows as a dot
                     pts.append(path)
                 path = []
                 continue

@@ -47,7 +47,7 @@ def _guarantee(private, p: Project, bidder: User, at: datetime, n: int) -> str:
            "valid_until": clock.isoformat(p.bidding_end + timedelta(days=60)), "issued_at": clock.isoformat(issued)}
     with clock.frozen(issued + timedelta(minutes=10)):
         intake.receive(client.build_and_sign(doc, private))
-    return doc["guarantee_no"]
+    return str(doc["guarantee_no"])
 
 
 def add_security(rng: random.Random, projects: list[Project], pools: dict[bool, list[User]],

@@ -232,15 +232,15 @@ def _rural(ld: Loader) -> list[Project]:
     extra_amount = TARGETS["rural_listed_amount"] - listed_amount
     areas: list[Decimal | None] = [*_split(extra_area, [1.0, 1.4, 0.8, 1.2, 0.6, 1.0]), None, None, None]
     amounts = _split(extra_amount, [0.6, 0.9, 0.5, 0.7, 0.4, 0.6, 3.0, 1.8, 1.2])
-    for i, ((title, kind, status, month, outcome_month), area, amount) in enumerate(
+    for i, ((title, kind, status, month, outcome_month), x_area, x_amount) in enumerate(
             zip(RURAL_LISTING_EXTRA, areas, amounts, strict=True)):
         loc, town = where(i + 11)
-        awarded = bj(2025, outcome_month, 18) if status == "awarded" else None
-        final = quantize(amount * Decimal("1.06")) if awarded else None
-        ld.project("NC", kind=kind, title=title, location=loc, town=town, direction="ascending", start=amount,
-                   area=area, owner=owner_list[(i + 11) % len(owner_list)], approved=bj(2025, month, 16),
-                   status=status, final=final, awarded=awarded, winner=winners[i % len(winners)] if awarded else None,
-                   bids=rng.randint(2, 8) if status != "withdrawn" and awarded else 0)
+        x_awarded = bj(2025, outcome_month, 18) if status == "awarded" else None
+        x_final = quantize(x_amount * Decimal("1.06")) if x_awarded else None
+        ld.project("NC", kind=kind, title=title, location=loc, town=town, direction="ascending", start=x_amount,
+                   area=x_area, owner=owner_list[(i + 11) % len(owner_list)], approved=bj(2025, month, 16),
+                   status=status, final=x_final, awarded=x_awarded,
+                   winner=winners[i % len(winners)] if x_awarded else None, bids=rng.randint(2, 8) if x_awarded else 0)
     return certified
 
 
@@ -259,7 +259,7 @@ def _certificates(projects: list[Project], staff: User) -> None:
     if not keys.available():
         keys.init_keys(current_app.config["TRADING_CENTER_NAME"])
     for p in projects:
-        with clock.frozen(p.awarded_at + timedelta(days=8)):  # type: ignore[operator]
+        with clock.frozen(p.awarded_at + timedelta(days=8)):  # type: ignore[operator,arg-type]
             issue_certificate(staff, p.id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from trading.apiutil import page_args
 from trading.clock import now, to_beijing
@@ -42,7 +42,7 @@ def deal_item(p: Project, cert) -> dict:
     return item
 
 
-def query(args) -> tuple:
+def query(args) -> Select:
     stmt = select(Project).where(Project.status.in_(DEAL_STATUSES), Project.final_price.is_not(None),
                                  Project.awarded_at.is_not(None))
     if args.get("kind") in KIND_LABELS:

@@ -34,7 +34,7 @@ def _setup(state) -> None:
 
 
 def nav(user) -> list[tuple[str, str, dict]]:
-    items = [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})]
+    items: list[tuple[str, str, dict]] = [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})]
     if user is not None and user.role == "staff":
         items.append(("工作报告", "stats.report_page", {}))
     return items

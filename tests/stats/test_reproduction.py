@@ -44,6 +44,16 @@ def test_api_figures_of_the_dataset_are_exact_to_the_fen(client, luzhai):
     assert g["capital_freed"] == g["amount"]
 
 
+def test_dataset_ocds_package_validates_and_counts_the_public_deals(client, luzhai):
+    from tests.stats.ocds_rules import validate_package
+
+    pkg = client.get("/api/v1/ocds/releases?from=2025-01-01&to=2025-05-31").get_json()
+    assert validate_package(pkg, "ocds-thall01-") == []
+    awards = [r for r in pkg["releases"] if "awards" in r and r["awards"][0]["date"] < "2025-06-01"]
+    assert len(awards) == 69
+    assert all(r["tender"]["numberOfTenderers"] >= 2 for r in awards)
+
+
 def test_dataset_certificates_verify_and_the_disclosure_page_links_them(client, luzhai):
     page = client.get("/stats/deals?kind=rural_land&from=2025-01-01&to=2025-01-31")
     html = page.get_data(as_text=True)

@@ -125,3 +125,11 @@ def test_kind_and_town_breakdowns_order_and_split_public_from_rural():
     assert kinds[0]["savings_rate"] == D("0.2000") and kinds[1]["premium_rate"] == D("0.1500")
     towns = breakdown(rows, "town", Period(date(2025, 1, 1), date(2025, 12, 31)))
     assert [(t["key"], t["total_amount"]) for t in towns] == [("鹿寨镇", D("800.00")), ("中渡镇", D("230.00"))]
+
+
+def test_rate_chart_breaks_lines_at_missing_months_but_keeps_lone_points():
+    from trading.charts import lines
+
+    svg = str(lines(["1月", "2月", "3月", "4月"], [("溢价率", [D("0.1"), None, D("0.2"), None])], "t"))
+    assert svg.count("<circle") == 2 and "<polyline" not in svg
+    assert "溢价率 3月：20.00%" in svg
