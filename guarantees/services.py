@@ -277,7 +277,8 @@ def pay_claim(claim_id: int, user: User) -> Claim:
     claim.decided_by, claim.decided_at = user.username, now()
     g.closed_at = claim.decided_at
     db.session.flush()
-    audit.record("claim.pay", f"claim:{claim.id}", {"guarantee": g.guarantee_no, "amount": claim.amount},
+    audit.record("claim.pay", f"claim:{claim.id}",
+                 {"guarantee": g.guarantee_no, "amount": claim.amount, "guarantee_status": g.status},
                  user.username)
     return claim
 

@@ -232,3 +232,46 @@ def test_the_expiry_job_expires_unused_guarantees_once(app, client, setup, bank,
         assert jobs.expire_guarantees() == 0
         assert services.find_guarantee(issued).status == "expired"
         assert services.find_guarantee(attached).status == "expired"
+
+
+def test_the_expiry_job_skips_a_row_another_scheduler_holds(app, client, setup, bank, people):
+    """PostgreSQL: FOR UPDATE SKIP LOCKED lets two schedulers split the work instead of waiting."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are a PostgreSQL matter; SQLite serialises whole transactions")
+    first, second = _issue(client, setup, bank), _issue(client, setup, bank)
+    with app.app_context():
+        until = services.find_guarantee(first).valid_until
+        _db.session.remove()
+        clock.freeze(until)
+        other = _db.engine.connect()
+        tx = other.begin()
+        other.execute(text("SELECT id FROM guarantees WHERE guarantee_no = :n FOR UPDATE"), {"n": first})
+        try:
+            assert jobs.expire_guarantees() == 1
+            assert services.find_guarantee(second).status == "expired"
+            assert services.find_guarantee(first).status == "issued"
+        finally:
+            tx.rollback()
+            other.close()
+        _db.session.remove()
+        assert jobs.expire_guarantees() == 1
+        assert services.find_guarantee(first).status == "expired"
+
+
+def test_a_forged_guarantee_is_never_stored_so_it_never_secures_a_registration(app, client, setup, bank, people):
+    from auctions.models import Registration
+    from trading.errors import Invalid
+
+    doc = setup.document("coop1")
+    forged = sign(doc, ed25519.Ed25519PrivateKey.generate())
+    assert client.post(URL, json=forged).get_json()["error"]["code"] == "bad_signature"
+    rid = setup.registration("coop1")
+    with app.app_context():
+        reg = _db.session.get(Registration, rid)
+        with pytest.raises(Invalid) as exc:
+            services.verify_and_attach(guarantee_no=doc["guarantee_no"], registration=reg, actor="coop1")
+        assert exc.value.code == "guarantee_not_found"
+        assert not services.security_ready(reg)
