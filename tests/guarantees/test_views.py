@@ -93,3 +93,20 @@ def test_the_finance_page_lists_what_to_refund_and_marks_it_refunded(app, client
     assert client.post(f"/staff/deposits/{did}/refund").status_code == 302
     assert "登记已退还" not in client.get("/staff/deposits").get_data(as_text=True)
     assert "coop1" in client.get("/staff/deposits?tab=refunded").get_data(as_text=True)
+
+
+def test_the_project_panel_shows_staff_the_security_and_a_bidder_its_own_guarantees(app, world, factory, setup):
+    from guarantees.panels import security_panel
+
+    factory.user("bidder", "coop9")
+    with app.test_request_context("/"):
+        project = setup.project()
+        users = {u: _db.session.execute(select(User).where(User.username == u)).scalar_one()
+                 for u in ("staff1", "coop1", "coop9", "banker")}
+        staff_html = security_panel(project, users["staff1"])
+        assert "已用于报名" in staff_html
+        assert "5,000.00元" in staff_html
+        assert world in security_panel(project, users["coop1"])
+        assert security_panel(project, users["coop9"]) is None
+        assert security_panel(project, users["banker"]) is None
+        assert security_panel(project, None) is None
