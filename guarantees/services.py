@@ -60,14 +60,12 @@ def _project_and_bidder(registration: Registration) -> tuple[Project, User]:
 def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registration_id: int | None = None,
                     for_update: bool = False) -> Guarantee:
     """The registration checks of API.md, in order; raises Invalid with the guarantee error code."""
-    no = (guarantee_no or "").strip()
-    gid = db.session.execute(select(Guarantee.id).where(Guarantee.guarantee_no == no)).scalar_one_or_none()
-    if gid is None:
-        raise Invalid(f"未找到编号为“{no}”的电子保函，请确认担保机构已出具并推送至本平台",
+    g = find_guarantee(guarantee_no)
+    if g is None:
+        raise Invalid(f"未找到编号为“{(guarantee_no or '').strip()}”的电子保函，请确认担保机构已出具并推送至本平台",
                       code="guarantee_not_found")
-    g: Guarantee | None = lock(Guarantee, gid) if for_update else db.session.get(Guarantee, gid)
-    if g is None:  # deleted between the two reads
-        raise Invalid("未找到该电子保函", code="guarantee_not_found")
+    if for_update:
+        g = lock(Guarantee, g.id)
     facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, g.status,
                           g.registration_id)
     err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
