@@ -4,9 +4,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from guarantees import api, cli, jobs, models, nav, views  # noqa: F401  (models: registers the tables)
+    from guarantees import api, cli, jobs, models, nav, panels, views  # noqa: F401  (models: registers the tables)
     from trading import jobs as trading_jobs
     from trading import navigation
+    from trading import panels as project_panels
     from trading.extensions import csrf
 
     csrf.exempt(api.bp)
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.cli)
     trading_jobs.register("expire_guarantees", jobs.expire_guarantees)
     navigation.register(nav.items)
+    project_panels.register(panels.security_panel, order=70)

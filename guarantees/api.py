@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from guarantees import intake, queries, services
+from guarantees import claims, intake, queries, services
 from guarantees.models import GuarantorKey
 from guarantees.schemas import (
     CheckOut,
@@ -146,7 +146,7 @@ def check_guarantee(no: str):
 def file_claim(no: str):
     user = require_user()
     body = parse_body(ReasonIn)
-    claim = services.file_claim(services.get_guarantee(no), body.reason, user.username)
+    claim = claims.file_claim(services.get_guarantee(no), body.reason, user.username)
     db.session.commit()
     return jsonify(claim_json(claim), 201)
 
@@ -166,7 +166,7 @@ def list_claims():
 @roles_required("guarantor")
 @doc("担保机构赔付索赔", response=ClaimOut, tag=TAG)
 def pay_claim(claim_id: int):
-    claim = services.pay_claim(claim_id, require_user())
+    claim = claims.pay_claim(claim_id, require_user())
     db.session.commit()
     return jsonify(claim_json(claim))
 
@@ -177,7 +177,7 @@ def pay_claim(claim_id: int):
 def reject_claim(claim_id: int):
     user = require_user()
     body = parse_body(ReasonIn)
-    claim = services.reject_claim(claim_id, user, body.reason)
+    claim = claims.reject_claim(claim_id, user, body.reason)
     db.session.commit()
     return jsonify(claim_json(claim))
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from auctions.models import Registration
-from guarantees import intake, queries, services
+from guarantees import claims, intake, queries, services
 from guarantees.models import Deposit, Guarantor
 from guarantees.states import CLAIM_LABELS, DEPOSIT_LABELS, GUARANTEE_LABELS, DepositStatus, GuaranteeStatus
 from trading.extensions import db
@@ -86,7 +86,7 @@ def detail(no: str):
 @bp.post("/guarantees/view/<no>/claim")
 @role("staff")
 def file_claim(no: str):
-    services.file_claim(services.get_guarantee(no), request.form.get("reason", ""), current_user.username)
+    claims.file_claim(services.get_guarantee(no), request.form.get("reason", ""), current_user.username)
     db.session.commit()
     flash("已提出索赔，等待担保机构赔付", "success")
     return redirect(url_for(".detail", no=no))
@@ -99,11 +99,11 @@ def portal():
     status = _status_arg(GuaranteeStatus)
     rows, total = queries.list_guarantees(current_user, status=status, q=request.args.get("q") or None,
                                           page=page, per_page=PER_PAGE)
-    claims, _ = queries.list_claims(current_user, status="filed", per_page=100)
+    filed, _ = queries.list_claims(current_user, status="filed", per_page=100)
     decided, _ = queries.list_claims(current_user, per_page=20)
     guarantor = db.session.execute(select(Guarantor).where(Guarantor.org_id == current_user.org_id)
                                    ).scalar_one_or_none()
-    return render_template("guarantees/portal.html", rows=rows, claims=claims, guarantor=guarantor,
+    return render_template("guarantees/portal.html", rows=rows, claims=filed, guarantor=guarantor,
                            decided=[c for c in decided if c.status != "filed"],
                            pagination=Pagination(page, PER_PAGE, total), statuses=GUARANTEE_LABELS, status=status)
 
@@ -111,7 +111,7 @@ def portal():
 @bp.post("/guarantor/claims/<int:claim_id>/pay")
 @role("guarantor")
 def pay_claim(claim_id: int):
-    services.pay_claim(claim_id, current_user)
+    claims.pay_claim(claim_id, current_user)
     db.session.commit()
     flash("已确认赔付", "success")
     return redirect(url_for(".portal"))
@@ -120,7 +120,7 @@ def pay_claim(claim_id: int):
 @bp.post("/guarantor/claims/<int:claim_id>/reject")
 @role("guarantor")
 def reject_claim(claim_id: int):
-    services.reject_claim(claim_id, current_user, request.form.get("reason", ""))
+    claims.reject_claim(claim_id, current_user, request.form.get("reason", ""))
     db.session.commit()
     flash("已拒付并记录异议理由", "warning")
     return redirect(url_for(".portal"))
@@ -135,8 +135,8 @@ def staff_list():
     rows, total = queries.list_guarantees(current_user, status=status, q=request.args.get("q") or None,
                                           issuer=issuer, page=page, per_page=PER_PAGE)
     guarantors = db.session.execute(select(Guarantor).order_by(Guarantor.code)).scalars().all()
-    claims, _ = queries.list_claims(current_user, per_page=10)
-    return render_template("guarantees/staff_list.html", rows=rows, guarantors=guarantors, claims=claims,
+    recent, _ = queries.list_claims(current_user, per_page=10)
+    return render_template("guarantees/staff_list.html", rows=rows, guarantors=guarantors, claims=recent,
                            pagination=Pagination(page, PER_PAGE, total), statuses=GUARANTEE_LABELS,
                            status=status, issuer=issuer)
 

@@ -12,7 +12,7 @@
     function toggle() {
       var chosen = box.querySelector("input[name=security_type]:checked");
       var isGuarantee = !chosen || chosen.value === "guarantee";
-      field.hidden = !isGuarantee;
+      field.style.display = isGuarantee ? "" : "none";  /* CSSOM, allowed under the CSP */
       input.required = isGuarantee;
     }
     Array.prototype.forEach.call(radios, function (r) { r.addEventListener("change", toggle); });
