@@ -4,8 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from certificates import models  # noqa: F401  (registers the tables with the metadata)
-    from certificates import api, cli, views
+    from certificates import (
+        api,
+        cli,
+        models,  # noqa: F401  (registers the tables with the metadata)
+        views,
+    )
     from trading import navigation, panels
     from trading.extensions import csrf
 

@@ -14,7 +14,10 @@ def keys_init() -> None:
     """Create the Ed25519 key, the local CA and the PAdES signing certificate if absent (0600)."""
     from certificates import keys
 
-    created = keys.init_keys(current_app.config["TRADING_CENTER_NAME"])
+    try:
+        created = keys.init_keys(current_app.config["TRADING_CENTER_NAME"])
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
     keys.clear_cache()
     p = keys.key_paths()
     if created:

@@ -8,9 +8,6 @@ import re
 import threading
 from pathlib import Path
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -41,7 +38,7 @@ def register_font(path: Path = FONT_PATH) -> str:
 
 
 def _p(text: str, size: float = 10.5, bold: bool = False, color=colors.black) -> Paragraph:
-    style = ParagraphStyle("c", fontName=FONT, fontSize=size, leading=size * 1.45, wordWrap="CJK",
+    style = ParagraphStyle("c", fontName=FONT, bulletFontName=FONT, fontSize=size, leading=size * 1.45, wordWrap="CJK",
                            textColor=color)
     from xml.sax.saxutils import escape
 
@@ -88,11 +85,23 @@ def _seal(c: canvas.Canvas, cx: float, cy: float, r: float, ring_text: str, cent
 
 
 def _qr(c: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    d.add(widget)
-    renderPDF.draw(d, c, x, y)
+    """The verification URL as a QR code drawn module by module (no extra fonts or images)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    qr = qrcode.QRCode(border=0, error_correction=ERROR_CORRECT_M)
+    qr.add_data(url)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    n = len(matrix)
+    cell = size / n
+    c.saveState()
+    c.setFillColor(colors.black)
+    for row, line in enumerate(matrix):
+        for col, dark in enumerate(line):
+            if dark:
+                c.rect(x + col * cell, y + size - (row + 1) * cell, cell + 0.05, cell + 0.05, stroke=0, fill=1)
+    c.restoreState()
 
 
 def build_pdf(f: dict) -> bytes:
@@ -125,6 +134,7 @@ def build_pdf(f: dict) -> bytes:
     data = [[_p(label, 10, color=colors.Color(0.25, 0.25, 0.25)), _p(value, 10.5)] for label, value in rows]
     table = Table(data, colWidths=[38 * mm, w - 36 * mm - 38 * mm - 10 * mm])
     table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.Color(0.6, 0.6, 0.6)),
         ("BACKGROUND", (0, 0), (0, -1), colors.Color(0.96, 0.94, 0.92)),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

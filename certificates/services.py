@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -23,7 +22,6 @@ from trading.models import Project, User
 from trading.money import capital, rate, rate_str, to_str
 from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
 from trading.states import ProjectStatus
-
 
 # ------------------------------------------------------------------ publicity and objections
 
@@ -120,9 +118,11 @@ def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bo
     project = lock(Project, obj.project_id)
     if project is None or project.status != ProjectStatus.AWARDED:
         raise Conflict("该项目的成交结果已不在可撤销状态", code="not_awarded")
+    import importlib
+
     try:
-        from auctions.services import annul_award
-    except ImportError:
+        annul_award = importlib.import_module("auctions.services").annul_award
+    except (ImportError, AttributeError):
         raise Unavailable("撤销成交结果的功能尚未就绪", code="annul_unavailable") from None
     obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
                                                                     actor.username, now())
@@ -263,8 +263,10 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
 
 def _deal_completed(project: Project, actor: str) -> None:
     """The winner's bid security is released or applied (guarantees package), when it provides the hook."""
+    import importlib
+
     try:
-        from guarantees import services as gs
+        gs = importlib.import_module("guarantees.services")
     except ImportError:
         return
     hook = getattr(gs, "on_deal_completed", None)
@@ -390,5 +392,3 @@ def certificate_json(cert: Certificate, base_url: str = "") -> dict[str, Any]:
         "url": f"{base_url}{verify_path(cert.number)}", "pdf_url": f"{base_url}/api/v1/certificates/{cert.number}/pdf",
     }
 
-
-__all__ = ["Decimal"]

@@ -64,7 +64,7 @@ def project_panel(project, user):
 @bp.get("/projects/<int:project_id>/publicity")
 def publicity(project_id: int):
     project = get_project(project_id)
-    if project.awarded_at is None:
+    if project.awarded_at is None and not services.objections_of(project):
         abort(404)
     end = services.publicity_end(project)
     return render_template("certificates/publicity.html", p=project, end=end,
@@ -142,7 +142,7 @@ def desk():
     if tab == "register":
         q = request.args.get("q", "")
         items, total = services.register_search(q, page, per_page)
-        ctx.update(certs=items, q=q, pagination=Pagination(page, per_page, total))
+        ctx.update(certs=items, q=q, pager=Pagination(page, per_page, total))
     elif tab == "publicity":
         ctx.update(projects=services.in_publicity_projects())
     elif tab == "objections":
@@ -150,7 +150,7 @@ def desk():
     else:
         ctx["tab"] = "awaiting"
         items, total = services.awaiting_certificate(page, per_page)
-        ctx.update(projects=items, pagination=Pagination(page, per_page, total))
+        ctx.update(projects=items, pager=Pagination(page, per_page, total))
     ctx.update(labels=OBJECTION_LABELS, end_of=services.publicity_end)
     return render_template("certificates/desk.html", **ctx)
 

@@ -23,7 +23,15 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_templates(app)
     register_cli(app)
     register_features(app)
+    register_security(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    from trading.security import apply_limits, init_app
+
+    init_app(app)
+    apply_limits(app)
 
 
 def register_logging(app: Flask) -> None:

@@ -71,12 +71,13 @@ def sweep_cmd() -> None:
 
 @click.command("demo")
 @click.option("--dataset", default=None, help="可选数据集，如 luzhai-2025h1")
-def demo_cmd(dataset: str | None) -> None:
+@click.option("--if-empty", is_flag=True, help="仅当数据库为空时加载")
+def demo_cmd(dataset: str | None, if_empty: bool) -> None:
     """Load demonstration data (idempotent)."""
     from trading import demo
 
     try:
-        demo.load(dataset)
+        demo.load(dataset, if_empty=if_empty)
     except DomainError as exc:
         db.session.rollback()
         click.echo(f"错误：{exc.message}", err=True)

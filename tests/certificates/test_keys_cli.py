@@ -53,3 +53,36 @@ def test_paths_from_environment(app, runner, tmp_path, monkeypatch):
             assert keys.available()
     finally:
         app.config["TRADING_KEYS_DIR"] = old
+
+
+def test_signer_is_cached_per_process(app, signing_keys):
+    from certificates import keys
+
+    with app.app_context():
+        assert keys.pades_signer() is keys.pades_signer()
+        assert keys.ed25519_key() is keys.ed25519_key()
+
+
+def test_corrupt_key_is_signing_unavailable(app, tmp_path, issuable, api, runner):
+    old = app.config["TRADING_KEYS_DIR"]
+    app.config["TRADING_KEYS_DIR"] = str(tmp_path / "bad")
+    try:
+        assert runner.invoke(args=["keys", "init"]).exit_code == 0
+        (tmp_path / "bad" / "signer.key.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----\nnope\n")
+        r = api.post(f"/api/v1/projects/{issuable['id']}/certificate", user=issuable["staff"])
+        assert r.status_code == 503 and r.get_json()["error"]["code"] == "signing_unavailable"
+    finally:
+        app.config["TRADING_KEYS_DIR"] = old
+    assert api.get(f"/api/v1/projects/{issuable['id']}").get_json()["status"] == "awarded"
+
+
+def test_keys_init_refuses_signer_without_ca(app, runner, tmp_path):
+    old = app.config["TRADING_KEYS_DIR"]
+    app.config["TRADING_KEYS_DIR"] = str(tmp_path / "k3")
+    try:
+        assert runner.invoke(args=["keys", "init"]).exit_code == 0
+        (tmp_path / "k3" / "ca.key.pem").unlink()
+        r = runner.invoke(args=["keys", "init"])
+        assert r.exit_code != 0 and "根证书" in r.output
+    finally:
+        app.config["TRADING_KEYS_DIR"] = old

@@ -48,6 +48,7 @@ def test_pdf_embeds_cjk_font_subset(issued, api):
     data = _pdf(api, issued["number"])
     assert b"/FontFile2" in data  # embedded TrueType
     assert b"+WenQuanYiMicroHei" in data  # subset tag prefix
+    assert b"/Helvetica" not in data  # no unembedded standard font
 
 
 def test_verify_genuine(issued, api):

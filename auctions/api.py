@@ -1,0 +1,248 @@
+"""JSON API: registrations, bidding, the live auction, results (API.md "Registrations", "Bidding")."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, request
+from pydantic import BaseModel
+
+from auctions import registrations as regs
+from auctions import serialize, services
+from trading.apiutil import (
+    bearer_user,
+    json_body,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
+from trading.clock import isoformat, now
+from trading.errors import Conflict, Forbidden, Invalid, NotFound
+from trading.extensions import db
+from trading.models import IdempotencyKey, Role, User
+from trading.money import MoneyError, parse_amount, to_str
+from trading.openapi import doc
+from trading.schemas import Body, Page, ReasonIn
+from trading.services import get_project
+
+bp = Blueprint("auctions_api", __name__, url_prefix="/api/v1")
+
+
+class RegistrationIn(Body):
+    security: dict
+
+
+class RegistrationOut(BaseModel):
+    id: int
+    status: str
+    bidder_no: str
+
+
+class BidIn(Body):
+    amount: str
+
+
+class BidOut(BaseModel):
+    seq: int
+    amount: str
+    current_price: str | None
+    ends_at: str
+    server_time: str
+
+
+class DefaultIn(ReasonIn):
+    award_next: bool = False
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
+@bp.post("/projects/<int:project_id>/registrations")
+@roles_required("bidder")
+@doc("报名并提交竞买保证（电子保函或现金保证金）", body=RegistrationIn, response=RegistrationOut, status=201,
+     tag="registrations")
+def register(project_id: int):
+    body = json_body()
+    if not isinstance(body, dict):
+        raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
+    reg = regs.register(require_user(), project_id, body.get("security"), ip=_client_ip(),
+                        user_agent=request.headers.get("User-Agent"))
+    db.session.commit()
+    return jsonify(serialize.registration_json(reg), 201)
+
+
+@bp.get("/projects/<int:project_id>/registrations")
+@roles_required("staff", "collective")
+@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations")
+def list_registrations(project_id: int):
+    user = require_user()
+    project = get_project(project_id)
+    if not regs.can_list(user, project):
+        raise Forbidden("竞价结束前只有交易中心工作人员可以查看报名情况", code="forbidden")
+    page, per_page = page_args()
+    rows = regs.list_for_project(project, request.args.get("status") or None)
+    items = [serialize.registration_json(r, with_bidder=True) for r in rows[(page - 1) * per_page: page * per_page]]
+    return jsonify({"items": items, "total": len(rows), "page": page})
+
+
+@bp.get("/me/registrations")
+@roles_required("bidder")
+@doc("我的报名", response=Page, tag="registrations")
+def my_registrations():
+    rows = regs.list_for_bidder(require_user())
+    return jsonify({"items": [serialize.registration_json(r) for r in rows], "total": len(rows), "page": 1})
+
+
+def _own_or_staff(reg, user: User) -> None:
+    if user.role != Role.STAFF and reg.bidder_id != user.id:
+        raise Forbidden("无权查看他人的报名", code="forbidden")
+
+
+@bp.get("/registrations/<int:registration_id>")
+@roles_required("bidder", "staff")
+@doc("报名详情", tag="registrations")
+def get_registration(registration_id: int):
+    user = require_user()
+    reg = regs.get_registration(registration_id)
+    _own_or_staff(reg, user)
+    return jsonify(serialize.registration_json(reg, with_bidder=user.role == Role.STAFF))
+
+
+@bp.post("/registrations/<int:registration_id>/approve")
+@roles_required("staff")
+@doc("资格审核通过", tag="registrations")
+def approve(registration_id: int):
+    reg = regs.approve(require_user(), regs.get_registration(registration_id))
+    db.session.commit()
+    return jsonify(serialize.registration_json(reg, with_bidder=True))
+
+
+@bp.post("/registrations/<int:registration_id>/reject")
+@roles_required("staff")
+@doc("资格审核不通过", body=ReasonIn, tag="registrations")
+def reject(registration_id: int):
+    body = parse_body(ReasonIn)
+    reg = regs.reject(require_user(), regs.get_registration(registration_id), body.reason)
+    db.session.commit()
+    return jsonify(serialize.registration_json(reg, with_bidder=True))
+
+
+@bp.post("/registrations/<int:registration_id>/confirm-deposit")
+@roles_required("staff")
+@doc("确认保证金到账", tag="registrations")
+def confirm_deposit(registration_id: int):
+    reg = regs.confirm_deposit(require_user(), regs.get_registration(registration_id))
+    db.session.commit()
+    return jsonify(serialize.registration_json(reg, with_bidder=True))
+
+
+@bp.post("/registrations/<int:registration_id>/withdraw")
+@roles_required("bidder")
+@doc("撤回报名（报名截止前）", tag="registrations")
+def withdraw(registration_id: int):
+    reg = regs.withdraw(require_user(), regs.get_registration(registration_id))
+    db.session.commit()
+    return jsonify(serialize.registration_json(reg))
+
+
+def parse_bid_amount(body: object):
+    if not isinstance(body, dict) or "amount" not in body:
+        raise Invalid("请填写报价金额 amount", code="invalid_amount", fields={"amount": "必填项"})
+    try:
+        return parse_amount(body["amount"], field="报价")
+    except MoneyError as exc:
+        raise Invalid(str(exc), code="invalid_amount", fields={"amount": str(exc)}) from None
+
+
+def bid_response(project_id: int, user: User, body: object, idem_key: str | None) -> tuple[int, dict]:
+    """The bid use case at the request boundary, shared by the API and the live room's form."""
+    amount = parse_bid_amount(body)
+    request_hash = hashlib.sha256(f"{project_id}|".encode() + json.dumps(body, sort_keys=True, default=str)
+                                  .encode()).hexdigest()
+    project = services.locked_project(project_id)  # serialises replays of one key with the bid itself
+    if idem_key:
+        if len(idem_key) > 128:
+            raise Invalid("Idempotency-Key 过长（最多 128 个字符）", fields={"Idempotency-Key": "过长"})
+        prior = db.session.query(IdempotencyKey).filter_by(user_id=user.id, key=idem_key).one_or_none()
+        if prior is not None:
+            if prior.request_hash != request_hash:
+                raise Conflict("该 Idempotency-Key 已用于另一笔不同的报价", code="idempotency_key_reused")
+            db.session.rollback()
+            return prior.status_code, json.loads(prior.body)
+    if project.method == "sealed":
+        row = services.submit_sealed(project_id, user, amount)
+        out = {"seq": row.id, "amount": to_str(amount), "current_price": None, "sealed": True,
+               "revision": row.revision, "ends_at": isoformat(project.ends_at or project.bidding_end),
+               "server_time": isoformat(now())}
+    else:
+        bid = services.place_bid(project_id, user, amount, ip=_client_ip())
+        out = {"seq": bid.seq, "amount": to_str(bid.amount), "current_price": to_str(project.current_price),
+               "ends_at": isoformat(project.ends_at), "priority": bid.is_priority,
+               "server_time": isoformat(now())}
+    if idem_key:
+        db.session.add(IdempotencyKey(user_id=user.id, key=idem_key, request_hash=request_hash, status_code=201,
+                                      body=json.dumps(out, ensure_ascii=False)))
+    db.session.commit()
+    return 201, out
+
+
+@bp.post("/projects/<int:project_id>/bids")
+@roles_required("bidder")
+@doc("出价（网络竞价）或提交/替换密封报价；支持 Idempotency-Key", body=BidIn, response=BidOut, status=201,
+     tag="bidding")
+def place_bid(project_id: int):
+    status, out = bid_response(project_id, require_user(), json_body(), request.headers.get("Idempotency-Key"))
+    return jsonify(out, status)
+
+
+def _since() -> int | None:
+    raw = request.args.get("since")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid("since 必须是整数序号", fields={"since": "必须是整数"}) from None
+
+
+@bp.get("/projects/<int:project_id>/auction")
+@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding")
+def auction(project_id: int):
+    project = get_project(project_id)
+    viewer = bearer_user()
+    since = _since()
+    etag = serialize.auction_etag(project, viewer, since)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Server-Time": isoformat(now()) or ""}
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=304, headers=headers)
+    return jsonify(serialize.auction_json(project, viewer, since), headers=headers)
+
+
+@bp.get("/projects/<int:project_id>/bids")
+@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding")
+def bids(project_id: int):
+    page, per_page = page_args()
+    return jsonify(serialize.bids_page(get_project(project_id), page, per_page))
+
+
+@bp.get("/projects/<int:project_id>/result")
+@doc("竞价结果（结束后公开）", auth=False, tag="bidding")
+def result(project_id: int):
+    return jsonify(serialize.result_json(get_project(project_id)))
+
+
+@bp.post("/projects/<int:project_id>/winner-default")
+@roles_required("staff")
+@doc("认定成交人违约：没收保证金/索赔保函，递补或流拍", body=DefaultIn, tag="bidding")
+def winner_default(project_id: int):
+    body = parse_body(DefaultIn)
+    project = get_project(project_id)
+    if project is None:
+        raise NotFound("项目不存在", code="not_found")
+    services.winner_default(project, reason=body.reason, actor=require_user().username, award_next=body.award_next)
+    db.session.commit()
+    return jsonify(serialize.result_json(project))

@@ -1,0 +1,249 @@
+"""Auction use cases: the bid transaction, sealed bids, opening and closing, annulling an award.
+
+They flush and audit inside the caller's transaction and raise typed errors; views and jobs commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+
+from auctions import rules, sealing
+from auctions import security as sec
+from auctions.models import Bid, Registration, RegistrationStatus, SealedBid
+from trading import audit
+from trading.clock import now
+from trading.db import lock
+from trading.errors import Conflict, DomainError, Invalid, NotFound
+from trading.extensions import db
+from trading.models import Project, ProjectPriorityHolder, User
+from trading.states import InvalidTransition, ProjectStatus, next_status
+
+S = ProjectStatus
+
+
+def locked_project(project_id: int) -> Project:
+    project = lock(Project, project_id)
+    if project is None:
+        raise NotFound("项目不存在", code="not_found")
+    return project
+
+
+def snapshot(p: Project) -> rules.Auction:
+    return rules.Auction(
+        method=p.method, direction=p.direction, status=p.status, start_price=p.start_price,
+        increment=p.increment, bidding_start=p.bidding_start, ends_at=p.ends_at or p.bidding_end,
+        extension_seconds=p.extension_seconds or 0, max_extensions=p.max_extensions,
+        reserve_price=p.reserve_price, current_price=p.current_price, leader_id=p.leader_id,
+        leader_is_priority=bool(p.leader_is_priority), bid_count=p.bid_count or 0,
+        extensions_used=p.extensions_used or 0)
+
+
+def is_priority_holder(project_id: int, user_id: int) -> bool:
+    return db.session.get(ProjectPriorityHolder, (project_id, user_id)) is not None
+
+
+def _registration(project_id: int, user_id: int) -> Registration | None:
+    return db.session.execute(select(Registration).where(
+        Registration.project_id == project_id, Registration.bidder_id == user_id)).scalar_one_or_none()
+
+
+def _bidder(project: Project, user: User) -> tuple[rules.Bidder, Registration | None]:
+    reg = _registration(project.id, user.id)
+    qualified = reg is not None and reg.status == RegistrationStatus.QUALIFIED
+    return rules.Bidder(user.id, qualified, is_priority_holder(project.id, user.id)), reg
+
+
+def _domain(err: rules.BidError) -> DomainError:
+    return DomainError(err.message, code=err.code, status=err.status)
+
+
+def place_bid(project_id: int, user: User, amount: Decimal, *, ip: str | None = None) -> Bid:
+    """The bid transaction (DESIGN.md §5): lock the row, re-read, validate, record, update, audit."""
+    project = locked_project(project_id)
+    at = now()
+    bidder, reg = _bidder(project, user)
+    try:
+        res = rules.validate_bid(snapshot(project), bidder, amount, at)
+    except rules.BidError as err:
+        raise _domain(err) from None
+    assert reg is not None  # a qualified bidder has a registration
+    after = res.after
+    project.current_price, project.leader_id = after.current_price, after.leader_id
+    project.leader_is_priority, project.bid_count = after.leader_is_priority, after.bid_count
+    project.ends_at, project.extensions_used = after.ends_at, after.extensions_used
+    bid = Bid(project_id=project.id, seq=after.bid_count, registration_id=reg.id, bidder_id=user.id,
+              amount=res.amount, is_priority=res.is_priority, at=at, ends_at_after=after.ends_at, ip=ip)
+    db.session.add(bid)
+    audit.record("bid.place", f"project:{project.id}",
+                 {"seq": bid.seq, "amount": res.amount, "bidder_no": reg.bidder_no, "priority": res.is_priority,
+                  "ends_at": after.ends_at.isoformat()}, user.username)
+    db.session.flush()
+    return bid
+
+
+def submit_sealed(project_id: int, user: User, amount: Decimal) -> SealedBid:
+    """One sealed bid per bidder, replaceable until the end; stored encrypted, the amount never audited."""
+    project = locked_project(project_id)
+    at = now()
+    bidder, reg = _bidder(project, user)
+    try:
+        rules.validate_sealed(snapshot(project), bidder, amount, at)
+    except rules.BidError as err:
+        raise _domain(err) from None
+    assert reg is not None
+    row = db.session.execute(select(SealedBid).where(SealedBid.project_id == project.id,
+                                                     SealedBid.bidder_id == user.id)).scalar_one_or_none()
+    token = sealing.seal(amount, project.id, user.id)
+    if row is None:
+        row = SealedBid(project_id=project.id, registration_id=reg.id, bidder_id=user.id, ciphertext=token,
+                        revision=1, submitted_at=at)
+        db.session.add(row)
+    else:
+        row.ciphertext, row.revision, row.submitted_at = token, row.revision + 1, at
+    db.session.flush()
+    audit.record("sealed_bid.submit", f"project:{project.id}",
+                 {"bidder_no": reg.bidder_no, "revision": row.revision}, user.username)
+    return row
+
+
+def _move(project: Project, event: str) -> None:
+    try:
+        project.status = next_status(project.status, event)
+    except InvalidTransition as exc:
+        raise Conflict(str(exc), code="invalid_state") from None
+
+
+def open_project(project: Project, actor: str = "scheduler") -> bool:
+    """announced → bidding once bidding_start has passed; False when there is nothing to do."""
+    if project.status != S.ANNOUNCED or now() < project.bidding_start:
+        return False
+    _move(project, "open")
+    audit.record("auction.open", f"project:{project.id}", {"code": project.code}, actor)
+    db.session.flush()
+    return True
+
+
+def _open_sealed(project: Project, at: datetime) -> list[rules.SealedEntry]:
+    if at < (project.ends_at or project.bidding_end):
+        raise Conflict("密封报价在竞价结束前不能开启", code="invalid_state")
+    rows = db.session.execute(select(SealedBid).where(SealedBid.project_id == project.id)
+                              .order_by(SealedBid.id)).scalars().all()
+    entries = []
+    for row in rows:
+        if row.opened_amount is None:
+            row.opened_amount, row.opened_at = sealing.unseal(row.ciphertext, project.id, row.bidder_id), at
+        entries.append(rules.SealedEntry(row.bidder_id, row.opened_amount, row.submitted_at, row.id))
+    return entries
+
+
+def publicity_seconds() -> int:
+    return int(current_app.config["TRADING_PUBLICITY_SECONDS"])
+
+
+def close_project(project: Project, actor: str = "scheduler") -> str | None:
+    """At ends_at: awarded or failed per the rules; the losers' security is released. Idempotent."""
+    at = now()
+    ends = project.ends_at or project.bidding_end
+    if project.status not in (S.ANNOUNCED, S.BIDDING) or at < ends:
+        return None
+    if project.status == S.ANNOUNCED:
+        _move(project, "open")
+    best: tuple[int, Decimal] | None = None
+    if project.method == "sealed":
+        ranked = rules.rank_sealed(project.direction, _open_sealed(project, at))
+        project.bid_count = len(ranked)
+        if ranked:
+            best = (ranked[0].bidder_id, ranked[0].amount)
+            project.current_price, project.leader_id = best[1], best[0]
+    elif project.bid_count and project.leader_id is not None and project.current_price is not None:
+        best = (project.leader_id, project.current_price)
+    outcome = rules.decide_outcome(project.direction, project.reserve_price, best)
+    _move(project, "award" if outcome.outcome == "awarded" else "fail")
+    project.closed_at, project.outcome_reason = at, outcome.reason
+    winner_reg = None
+    if outcome.outcome == "awarded":
+        project.final_price, project.winner_id, project.awarded_at = outcome.price, outcome.winner_id, at
+        project.publicity_ends_at = ends + timedelta(seconds=publicity_seconds())
+        winner_reg = _registration(project.id, outcome.winner_id) if outcome.winner_id else None
+    db.session.flush()
+    audit.record("auction.close", f"project:{project.id}",
+                 {"outcome": outcome.outcome, "price": outcome.price, "bid_count": project.bid_count,
+                  "winner": winner_reg.bidder_no if winner_reg else None, "reason": outcome.reason}, actor)
+    sec.on_project_closed(project, winner_reg, actor)
+    db.session.flush()
+    return outcome.outcome
+
+
+def standings(project: Project) -> list[tuple[int, Decimal]]:
+    """(bidder_id, amount) best first: latest bid per bidder (auction) or opened sealed ranking."""
+    if project.method == "sealed":
+        rows = db.session.execute(select(SealedBid).where(SealedBid.project_id == project.id,
+                                                          SealedBid.opened_amount.is_not(None))).scalars()
+        entries = [rules.SealedEntry(r.bidder_id, r.opened_amount, r.submitted_at, r.id) for r in rows
+                   if r.opened_amount is not None]
+        return [(e.bidder_id, e.amount) for e in rules.rank_sealed(project.direction, entries)]
+    bids = db.session.execute(select(Bid.seq, Bid.bidder_id, Bid.amount).where(Bid.project_id == project.id)).all()
+    return rules.rank_auction([(b.seq, b.bidder_id, b.amount) for b in bids])
+
+
+def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) -> Project:
+    """An upheld objection or a defaulting winner: award the next-best qualified bidder (递补), or fail."""
+    if not reason or not reason.strip():
+        raise Invalid("请填写撤销成交的理由", fields={"reason": "必填项"})
+    project = locked_project(project.id)
+    if project.status != S.AWARDED or project.winner_id is None:
+        raise Conflict("只有已成交（未出具鉴证书）的项目可以撤销成交", code="invalid_state")
+    at = now()
+    old = _registration(project.id, project.winner_id)
+    if old is not None:
+        old.annulled_at = at
+    audit.record("award.annul", f"project:{project.id}",
+                 {"reason": reason, "bidder_no": old.bidder_no if old else None, "price": project.final_price}, actor)
+    nxt = _next_best(project) if award_next else None
+    if nxt is not None:
+        reg, price = nxt
+        _move(project, "reaward")
+        project.winner_id, project.final_price, project.awarded_at = reg.bidder_id, price, at
+        project.leader_id, project.current_price = reg.bidder_id, price
+        project.publicity_ends_at = at + timedelta(seconds=publicity_seconds())
+        project.outcome_reason = f"原成交人资格取消（{reason}），由第{_rank_label(project, reg)}名竞买人递补成交"
+        audit.record("award.next", f"project:{project.id}", {"bidder_no": reg.bidder_no, "price": price}, actor)
+    else:
+        _move(project, "fail")
+        project.winner_id, project.final_price, project.awarded_at, project.publicity_ends_at = None, None, None, None
+        project.outcome_reason = f"成交结果撤销（{reason}），项目流拍"
+        audit.record("award.fail", f"project:{project.id}", {"reason": reason}, actor)
+    db.session.flush()
+    return project
+
+
+def _next_best(project: Project) -> tuple[Registration, Decimal] | None:
+    for bidder_id, amount in standings(project):
+        reg = _registration(project.id, bidder_id)
+        if (reg is not None and reg.status == RegistrationStatus.QUALIFIED and reg.annulled_at is None
+                and rules.meets_reserve(project.direction, project.reserve_price, amount)):
+            return reg, amount
+    return None
+
+
+def _rank_label(project: Project, reg: Registration) -> int:
+    ids = [b for b, _ in standings(project)]
+    return ids.index(reg.bidder_id) + 1 if reg.bidder_id in ids else 0
+
+
+def winner_default(project: Project, *, reason: str, actor: str, award_next: bool) -> Project:
+    """The winner refuses to sign: claim the guarantee / forfeit the deposit, then 递补 or fail."""
+    if not reason or not reason.strip():
+        raise Invalid("请填写违约理由", fields={"reason": "必填项"})
+    project = locked_project(project.id)
+    if project.status != S.AWARDED or project.winner_id is None:
+        raise Conflict("只有已成交（未出具鉴证书）的项目可以认定成交人违约", code="invalid_state")
+    reg = _registration(project.id, project.winner_id)
+    if reg is not None:
+        sec.on_winner_default(reg, reason, actor)
+    audit.record("award.default", f"project:{project.id}", {"reason": reason}, actor)
+    return annul_award(project, reason=f"成交人违约：{reason}", actor=actor, award_next=award_next)

@@ -1,0 +1,116 @@
+"""Staff pages: the qualification queue, the running-auction monitor, winner default and relisting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from auctions import registrations as regs
+from auctions import serialize, services
+from auctions.models import Registration, RegistrationStatus
+from trading import services as project_services
+from trading.clock import now
+from trading.errors import Invalid
+from trading.extensions import db
+from trading.models import Project, Role
+from trading.services import effective_status, get_project
+from trading.states import ProjectStatus
+
+bp = Blueprint("auctions_staff", __name__, url_prefix="/staff/auctions")
+S = ProjectStatus
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if current_user.role != Role.STAFF:
+        abort(403)
+
+
+@bp.get("/queue")
+def queue():
+    """Projects with registrations waiting for qualification, oldest bidding first."""
+    rows = db.session.execute(
+        select(Project, func.count(Registration.id)).join(Registration, Registration.project_id == Project.id)
+        .where(Registration.status == RegistrationStatus.PENDING).group_by(Project.id)
+        .order_by(Project.bidding_start)).all()
+    return render_template("auctions/staff_queue.html", rows=rows)
+
+
+@bp.get("/projects/<int:project_id>/registrations")
+def registrations(project_id: int):
+    project = get_project(project_id)
+    items = regs.list_for_project(project)
+    ready = {r.id: serialize.registration_json(r)["security_ready"] for r in items}
+    return render_template("auctions/staff_registrations.html", project=project, items=items, ready=ready,
+                           status=effective_status(project))
+
+
+def _back(reg):
+    return redirect(url_for("auctions_staff.registrations", project_id=reg.project_id))
+
+
+@bp.post("/registrations/<int:registration_id>/approve")
+def approve(registration_id: int):
+    reg = regs.approve(current_user, regs.get_registration(registration_id))
+    db.session.commit()
+    flash(f"竞买号 {reg.bidder_no} 已通过资格审核", "success")
+    return _back(reg)
+
+
+@bp.post("/registrations/<int:registration_id>/reject")
+def reject(registration_id: int):
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        raise Invalid("请填写不予通过的理由", fields={"reason": "必填项"})
+    reg = regs.reject(current_user, regs.get_registration(registration_id), reason)
+    db.session.commit()
+    flash(f"竞买号 {reg.bidder_no} 未通过资格审核", "success")
+    return _back(reg)
+
+
+@bp.post("/registrations/<int:registration_id>/confirm-deposit")
+def confirm_deposit(registration_id: int):
+    reg = regs.confirm_deposit(current_user, regs.get_registration(registration_id))
+    db.session.commit()
+    flash(f"竞买号 {reg.bidder_no} 的保证金已确认到账", "success")
+    return _back(reg)
+
+
+@bp.get("/monitor")
+def monitor():
+    """Every auction the clock says is running (and those that just ended, until the job closes them)."""
+    t = now()
+    rows = db.session.execute(select(Project).where(
+        or_(Project.status == S.BIDDING, (Project.status == S.ANNOUNCED) & (Project.bidding_start <= t)))
+        .order_by(func.coalesce(Project.ends_at, Project.bidding_end))).scalars().all()
+    counts = dict(db.session.execute(
+        select(Registration.project_id, func.count()).where(Registration.status == RegistrationStatus.QUALIFIED,
+                                                            Registration.project_id.in_([p.id for p in rows]))
+        .group_by(Registration.project_id)).all()) if rows else {}
+    items = [(p, effective_status(p, t), counts.get(p.id, 0)) for p in rows]
+    return render_template("auctions/staff_monitor.html", items=items)
+
+
+@bp.post("/projects/<int:project_id>/default")
+def winner_default(project_id: int):
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        raise Invalid("请填写违约理由", fields={"reason": "必填项"})
+    project = services.winner_default(get_project(project_id), reason=reason, actor=current_user.username,
+                                      award_next=request.form.get("award_next") == "1")
+    db.session.commit()
+    flash("已认定成交人违约；" + (project.outcome_reason or ""), "success")
+    return redirect(url_for("auctions.result", project_id=project_id))
+
+
+@bp.post("/projects/<int:project_id>/relist")
+def relist(project_id: int):
+    copy = project_services.relist(current_user, get_project(project_id))
+    db.session.commit()
+    flash(f"已重新挂牌为新草稿 {copy.code}，请修改时间后提交审核", "success")
+    try:
+        return redirect(url_for("web.edit_project", project_id=copy.id))
+    except Exception:  # noqa: BLE001 (portal pages are optional here)
+        return redirect(url_for("auctions.result", project_id=project_id))
