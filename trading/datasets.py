@@ -277,3 +277,15 @@ def load_luzhai_2025h1() -> bool:
     _certificates(certified, staff)
     db.session.commit()
     return True
+
+
+DATASETS = {"luzhai-2025h1": load_luzhai_2025h1}
+
+
+def load(name: str) -> bool:
+    """`flask --app wsgi demo --dataset NAME` (trading/demo.py calls this). Unknown names → 422 with the list."""
+    from trading.errors import Invalid
+
+    if name not in DATASETS:
+        raise Invalid(f"未知数据集“{name}”，可选：" + "、".join(DATASETS), fields={"dataset": "未知数据集"})
+    return DATASETS[name]()

@@ -85,3 +85,10 @@ def test_staff_report_page_and_downloads(client, luzhai, staff, login):
 
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
     assert PUBLIC in text and "三、电子保函与保证金" in text
+
+
+def test_unknown_dataset_is_refused_with_the_list(app, runner):
+    with app.app_context():
+        r = runner.invoke(args=["demo", "--dataset", "nowhere-2020"])
+    assert r.exit_code == 1
+    assert "未知数据集" in r.output and "luzhai-2025h1" in r.output
