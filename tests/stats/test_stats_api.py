@@ -148,3 +148,20 @@ def test_stats_endpoints_are_in_openapi(client):
 def test_award_an_hour_after_period_end_is_excluded(client, deals):
     deals.add(awarded=bj(2025, 2, 28, 23, 59) + timedelta(minutes=2))
     assert get(client, **{"from": "2025-02-01", "to": "2025-02-28"}).get_json()["rural"]["deals"] == 0
+
+
+def test_an_annulled_award_leaves_the_statistics(app, client, deals):
+    from auctions.services import annul_award
+    from trading import clock
+    from trading.extensions import db
+    from trading.models import Project
+
+    pid = deals.add(final="1100.00", awarded=bj(2025, 3, 1))
+    q = {"from": "2025-01-01", "to": "2025-12-31"}
+    assert get(client, **q).get_json()["rural"]["deals"] == 1
+    with app.app_context():
+        clock.freeze(bj(2025, 3, 3))
+        annul_award(db.session.get(Project, pid), reason="竞得人放弃签约", actor="staff", award_next=False)
+        db.session.commit()
+    body = get(client, **q).get_json()["rural"]
+    assert body["deals"] == 0 and body["total_amount"] == "0.00"
