@@ -1,7 +1,19 @@
-"""Feature package: guarantees. init_app registers its models, blueprints, CLI commands and scheduler jobs."""
+"""Feature package: guarantees (电子保函 and cash deposits). init_app registers models, blueprints, CLI, jobs, nav."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from guarantees import models  # noqa: F401  (registers the tables with the metadata)
+    from guarantees import api, cli, jobs, models, nav, panels, views  # noqa: F401  (models: registers the tables)
+    from trading import jobs as trading_jobs
+    from trading import navigation
+    from trading import panels as project_panels
+    from trading.extensions import csrf
+
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.cli)
+    trading_jobs.register("expire_guarantees", jobs.expire_guarantees)
+    navigation.register(nav.items)
+    project_panels.register(panels.security_panel, order=70)

@@ -11,13 +11,14 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from auctions.models import Registration, RegistrationStatus, SecurityType
-from guarantees.models import Claim, Deposit, Guarantee
+from guarantees.claims import file_claim
+from guarantees.models import Deposit, Guarantee
 from guarantees.rules import SecurityCheck, security_error
-from guarantees.states import DepositStatus, GuaranteeStatus, claim_next, deposit_next, guarantee_next
+from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
 from trading.clock import now
 from trading.db import lock
-from trading.errors import Conflict, Forbidden, Invalid, NotFound
+from trading.errors import Conflict, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Project, Role, User
 from trading.money import RATE, rate
@@ -59,14 +60,12 @@ def _project_and_bidder(registration: Registration) -> tuple[Project, User]:
 def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registration_id: int | None = None,
                     for_update: bool = False) -> Guarantee:
     """The registration checks of API.md, in order; raises Invalid with the guarantee error code."""
-    no = (guarantee_no or "").strip()
-    gid = db.session.execute(select(Guarantee.id).where(Guarantee.guarantee_no == no)).scalar_one_or_none()
-    if gid is None:
-        raise Invalid(f"未找到编号为“{no}”的电子保函，请确认担保机构已出具并推送至本平台",
+    g = find_guarantee(guarantee_no)
+    if g is None:
+        raise Invalid(f"未找到编号为“{(guarantee_no or '').strip()}”的电子保函，请确认担保机构已出具并推送至本平台",
                       code="guarantee_not_found")
-    g: Guarantee | None = lock(Guarantee, gid) if for_update else db.session.get(Guarantee, gid)
-    if g is None:  # deleted between the two reads
-        raise Invalid("未找到该电子保函", code="guarantee_not_found")
+    if for_update:
+        g = lock(Guarantee, g.id)
     facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, g.status,
                           g.registration_id)
     err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
@@ -211,21 +210,6 @@ def on_project_closed(project: Project, winner: Registration | None, actor: str)
             _refund_due(dep, f"项目 {project.code} 竞价结束，未成交竞买人的保证金退还", actor)
 
 
-def file_claim(g: Guarantee, reason: str, actor: str) -> Claim:
-    """Staff claim on a defaulting holder's attached guarantee: attached → claimed, claim filed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid("请填写索赔理由", fields={"reason": "必填"})
-    g = lock(Guarantee, g.id)
-    g.status = guarantee_next(g.status, "claim")
-    claim = Claim(guarantee_id=g.id, amount=g.amount, reason=reason, filed_by=actor, filed_at=now())
-    db.session.add(claim)
-    db.session.flush()
-    audit.record("claim.file", f"claim:{claim.id}",
-                 {"guarantee": g.guarantee_no, "amount": claim.amount, "reason": reason}, actor)
-    return claim
-
-
 def on_winner_default(registration: Registration, reason: str, actor: str) -> None:
     """The winner refused to sign: claim on its guarantee, or forfeit its cash deposit."""
     g = _locked_guarantee(registration)
@@ -252,50 +236,6 @@ def on_deal_completed(registration: Registration, actor: str) -> None:
         db.session.flush()
         audit.record("deposit.apply", f"deposit:{dep.id}", {"registration": registration.id, "amount": dep.amount},
                      actor)
-
-
-def _guarantor_user_of(claim: Claim, user: User) -> None:
-    if user.role != Role.GUARANTOR or user.org_id is None or user.org_id != claim.guarantee.guarantor.org_id:
-        raise Forbidden("只有出具该保函的担保机构用户可以处理此索赔", code="forbidden")
-
-
-def get_claim(claim_id: int) -> Claim:
-    claim = db.session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound("索赔不存在", code="not_found")
-    return claim
-
-
-def pay_claim(claim_id: int, user: User) -> Claim:
-    """The issuer's user pays a filed claim: claim → paid, guarantee → paid."""
-    claim = get_claim(claim_id)
-    _guarantor_user_of(claim, user)
-    claim = lock(Claim, claim.id)
-    g = lock(Guarantee, claim.guarantee_id)
-    claim.status = claim_next(claim.status, "pay")
-    g.status = guarantee_next(g.status, "pay")
-    claim.decided_by, claim.decided_at = user.username, now()
-    g.closed_at = claim.decided_at
-    db.session.flush()
-    audit.record("claim.pay", f"claim:{claim.id}", {"guarantee": g.guarantee_no, "amount": claim.amount},
-                 user.username)
-    return claim
-
-
-def reject_claim(claim_id: int, user: User, reason: str) -> Claim:
-    """The issuer disputes a filed claim (拒付/异议) with a reason; the guarantee stays claimed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid("请填写拒付理由", fields={"reason": "必填"})
-    claim = get_claim(claim_id)
-    _guarantor_user_of(claim, user)
-    claim = lock(Claim, claim.id)
-    claim.status = claim_next(claim.status, "reject")
-    claim.decided_by, claim.decided_at, claim.decision_note = user.username, now(), reason
-    db.session.flush()
-    audit.record("claim.reject", f"claim:{claim.id}", {"guarantee": claim.guarantee.guarantee_no, "reason": reason},
-                 user.username)
-    return claim
 
 
 def mark_refunded(deposit_id: int, actor: str) -> Deposit:

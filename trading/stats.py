@@ -1,5 +1,152 @@
-"""Statistics (issue 7): the blueprint is registered now so the package can grow without touching the factory."""
+"""Statistics pages: the figures, the work report, public disclosure, exports (issue 7).
 
-from flask import Blueprint
+`bp` holds the pages; registering it also registers the JSON API blueprint (stats_api.api_bp, CSRF-exempt),
+the `report` CLI command and the navigation links, so the factory needs no other line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_login import current_user
+
+from trading import charts, report, stats_data
+from trading.clock import now, to_beijing
+from trading.money import big, percent
+from trading.statistics import Period, PeriodError, breakdown, parse_period
 
 bp = Blueprint("stats", __name__)
+
+
+@bp.record_once
+def _setup(state) -> None:
+    from trading import navigation
+    from trading.extensions import csrf
+    from trading.stats_api import api_bp
+    from trading.stats_cli import report_cmd
+
+    app = state.app
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    app.cli.add_command(report_cmd)
+    navigation.register(nav)
+
+
+def nav(user) -> list[tuple[str, str, dict]]:
+    items: list[tuple[str, str, dict]] = [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})]
+    if user is not None and user.role == "staff":
+        items.append(("工作报告", "stats.report_page", {}))
+    return items
+
+
+def _today() -> date:
+    return to_beijing(now()).date()
+
+
+def _period() -> tuple[Period | None, str | None]:
+    try:
+        return parse_period(request.args.get("from"), request.args.get("to"), _today()), None
+    except PeriodError as exc:
+        return None, str(exc)
+
+
+def _charts(period: Period, monthly: list[dict], kinds: list[dict], towns: list[dict]) -> dict:
+    short = [f"{int(m['key'][5:])}月" if period.start.year == period.end.year else m["key"][2:] for m in monthly]
+    return {
+        "deals": charts.bars([(s, m["deals"]) for s, m in zip(short, monthly, strict=True)], "每月成交宗数",
+                             lambda v: f"{v}宗"),
+        "amount": charts.bars([(s, m["total_amount"]) for s, m in zip(short, monthly, strict=True)], "每月成交金额",
+                              big, charts.COLORS[1], short=charts.compact),
+        "rates": charts.lines(short, [("节资率", [m["savings_rate"] for m in monthly]),
+                                      ("溢价率", [m["premium_rate"] for m in monthly])], "每月节资率与溢价率"),
+        "kinds": charts.hbars([(k["label"], k["total_amount"]) for k in kinds], "各交易品种成交金额", big),
+        "towns": charts.hbars([(t["label"], t["total_amount"]) for t in towns[:12]], "各乡镇成交金额", big,
+                              charts.COLORS[2]),
+    }
+
+
+@bp.get("/stats")
+def index():
+    period, error = _period()
+    if period is None:
+        return render_template("stats/index.html", error=error, period=None,
+                               raw={"from": request.args.get("from", ""), "to": request.args.get("to", "")}), 422
+    figures = stats_data.compute(period)
+    start, end = period.bounds()
+    deals = list(stats_data.deal_rows(start, end))
+    monthly, kinds, towns = (breakdown(deals, by, period) for by in ("month", "kind", "town"))
+    empty = not deals and not figures["rural"]["listed"] and not figures["guarantees"]["count"]
+    return render_template("stats/index.html", period=period, f=figures, monthly=monthly, kinds=kinds,
+                           towns=towns, charts=_charts(period, monthly, kinds, towns), empty=empty,
+                           raw={"from": period.start.isoformat(), "to": period.end.isoformat()},
+                           big=big, percent=percent, error=None)
+
+
+def _staff_only() -> None:
+    if not current_user.is_authenticated:
+        from trading.extensions import login_manager
+
+        abort(login_manager.unauthorized())
+    if current_user.role != "staff":
+        abort(403)
+
+
+@bp.get("/stats/report")
+def report_page():
+    _staff_only()
+    period, error = _period()
+    if period is None:
+        return render_template("stats/report.html", error=error, rep=None,
+                               raw={"from": request.args.get("from", ""), "to": request.args.get("to", "")}), 422
+    rep = report.generate(period)
+    return render_template("stats/report.html", rep=rep, error=None,
+                           raw={"from": period.start.isoformat(), "to": period.end.isoformat()})
+
+
+@bp.get("/stats/report.<fmt>")
+def report_download(fmt: str):
+    _staff_only()
+    period, error = _period()
+    if period is None:
+        abort(422, error)
+    rep = report.generate(period)
+    name = f"work-report-{period.start.isoformat()}-{period.end.isoformat()}"
+    if fmt == "txt":
+        return Response(rep.text(), mimetype="text/plain; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.txt"'})
+    if fmt == "docx":
+        return Response(report.to_docx(rep),
+                        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
+    abort(404)
+
+
+@bp.get("/stats/deals")
+def deals():
+    from trading.disclosure import deal_page
+
+    return deal_page()
+
+
+@bp.get("/stats/export/<dataset>.<fmt>")
+def export(dataset: str, fmt: str):
+    from trading import exports
+
+    spec = exports.DATASETS.get(dataset)
+    if spec is None or fmt not in ("csv", "xlsx"):
+        abort(404)
+    exports.check_access(spec)
+    period, error = _period()
+    if period is None:
+        abort(422, error)
+    filters = exports.filters_from(request.args)
+    rows = exports.rows(dataset, period, filters)
+    name = f"{dataset}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"}
+    if fmt == "csv":
+        return Response(stream_with_context(exports.csv_stream(spec, rows)), mimetype="text/csv; charset=utf-8",
+                        headers=headers)
+    return Response(stream_with_context(exports.xlsx_stream(spec, rows)),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
+

@@ -1,0 +1,94 @@
+"""The reproduction dataset reads exactly as the published report (issue 7, item 4)."""
+
+from __future__ import annotations
+
+import io
+
+PUBLIC = "1—5月完成公共资源交易69宗，交易总额2.82亿元，节约资金581.57万元"
+RURAL = ("农村产权交易中心网上挂牌21宗，流转面积44.27亩，挂牌金额668.58万元；完成流转交易38宗，面积111.87亩，"
+         "交易金额465.29万元；出具交易鉴证书3宗，涉及面积99.92亩、金额104.12万元")
+
+
+def test_report_cli_prints_the_published_figures_from_the_dataset(app, runner):
+    with app.app_context():  # the `flask` executable pushes one; the test runner does not
+        r = runner.invoke(args=["demo", "--dataset", "luzhai-2025h1"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["report", "--from", "2025-01-01", "--to", "2025-05-31"])
+    assert r.exit_code == 0, r.output
+    assert PUBLIC + "，节资率" in r.output
+    assert r.output.startswith("鹿寨县公共资源交易中心2025年1—5月交易工作情况\n")
+    r = runner.invoke(args=["report", "--from", "2025-01-01", "--to", "2025-06-30"])
+    assert "1—6月" + RURAL + "；" in r.output
+    # loading twice changes nothing
+    with app.app_context():
+        again = runner.invoke(args=["demo", "--dataset", "luzhai-2025h1"])
+    assert again.exit_code == 0
+    assert runner.invoke(args=["report", "--from", "2025-01-01", "--to", "2025-06-30"]).output == r.output
+
+
+def test_api_figures_of_the_dataset_are_exact_to_the_fen(client, luzhai):
+    pub = client.get("/api/v1/stats?from=2025-01-01&to=2025-05-31").get_json()["public_resource"]
+    assert (pub["deals"], pub["total_amount"], pub["savings"]) == (69, "282046731.58", "5815703.26")
+    rural = client.get("/api/v1/stats?from=2025-01-01&to=2025-06-30").get_json()["rural"]
+    assert (rural["listed"], rural["listed_area_mu"], rural["listed_amount"]) == (21, "44.27", "6685812.40")
+    assert (rural["deals"], rural["area_mu"], rural["total_amount"]) == (38, "111.87", "4652918.60")
+    assert (rural["certificates"], rural["certified_area_mu"], rural["certified_amount"]) == (3, "99.92", "1041235.36")
+    # the deal awarded at 00:10 on 1 June (Beijing) belongs to June, not to 1—5月
+    june = client.get("/api/v1/stats?from=2025-06-01&to=2025-06-30").get_json()["public_resource"]
+    assert june["deals"] == 1
+    # every registration of the period is secured by a guarantee or a received deposit
+    both = client.get("/api/v1/stats?from=2024-12-01&to=2025-08-31").get_json()
+    g, dep = both["guarantees"], both["deposits"]
+    assert g["count"] > 0 and dep["count"] > 0
+    assert g["count"] + dep["count"] == g["registrations"] == g["guaranteed_registrations"] + dep["count"]
+    assert g["capital_freed"] == g["amount"]
+
+
+def test_dataset_ocds_package_validates_and_counts_the_public_deals(client, luzhai):
+    from tests.stats.ocds_rules import validate_package
+
+    pkg = client.get("/api/v1/ocds/releases?from=2025-01-01&to=2025-05-31").get_json()
+    assert validate_package(pkg, "ocds-thall01-") == []
+    awards = [r for r in pkg["releases"] if "awards" in r and r["awards"][0]["date"] < "2025-06-01"]
+    assert len(awards) == 69
+    assert all(r["tender"]["numberOfTenderers"] >= 2 for r in awards)
+
+
+def test_dataset_certificates_verify_and_the_disclosure_page_links_them(client, luzhai):
+    page = client.get("/stats/deals?kind=rural_land&from=2025-01-01&to=2025-01-31")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "鉴证书有效" in html and "/certificates/" in html
+    from trading.extensions import db
+
+    with client.application.app_context():
+        from certificates.models import Certificate
+
+        certs = db.session.query(Certificate).all()
+        pdfs = [c.pdf for c in certs]
+        db.session.remove()
+    assert len(pdfs) == 3
+    v = client.post("/api/v1/certificates/verify", data=pdfs[0], content_type="application/pdf").get_json()
+    assert v["valid"] is True, v
+
+
+def test_staff_report_page_and_downloads(client, luzhai, staff, login):
+    login(staff)
+    q = "from=2025-01-01&to=2025-05-31"
+    page = client.get(f"/stats/report?{q}").get_data(as_text=True)
+    assert PUBLIC in page
+    txt = client.get(f"/stats/report.txt?{q}")
+    assert txt.mimetype == "text/plain" and PUBLIC in txt.get_data(as_text=True)
+    docx = client.get(f"/stats/report.docx?{q}")
+    assert docx.status_code == 200
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    assert PUBLIC in text and "三、电子保函与保证金" in text
+
+
+def test_unknown_dataset_is_refused_with_the_list(app, runner):
+    with app.app_context():
+        r = runner.invoke(args=["demo", "--dataset", "nowhere-2020"])
+    assert r.exit_code == 1
+    assert "未知数据集" in r.output and "luzhai-2025h1" in r.output

@@ -1,0 +1,125 @@
+"""OCDS 1.1 release packages for public-resource projects (DESIGN.md §6: open standards).
+
+One release per project, a snapshot of its latest state: the tender, its bid count, the award and
+the contract (pending until the certificate is issued). Amounts are JSON numbers (OCDS requires
+numbers): the Decimal is written through float only at serialisation, which for 2-decimal amounts
+below 2^53 fen reproduces the exact decimal text.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from trading.clock import isoformat, now
+from trading.extensions import db
+from trading.models import Project
+from trading.rules import METHOD_LABELS, PUBLIC_KINDS
+from trading.statistics import DealRow, Period, deal_total, start_total
+
+DEFAULT_PREFIX = "ocds-thall01-"
+CATEGORY = {"construction": "works", "procurement": "goods"}
+
+
+def prefix() -> str:
+    return current_app.config.get("TRADING_OCDS_PREFIX", DEFAULT_PREFIX)
+
+
+def _amount(value: Decimal) -> int | float:
+    v = Decimal(value).quantize(Decimal("0.01"))
+    return int(v) if v == v.to_integral_value() else float(v)
+
+
+def _value(amount: Decimal) -> dict:
+    return {"amount": _amount(amount), "currency": "CNY"}
+
+
+def _row(p: Project) -> DealRow:
+    return DealRow(p.id, p.kind, p.direction, p.price_unit, p.area_mu, p.term_years, p.start_price, p.budget,
+                   p.final_price or p.start_price, p.awarded_at or p.created_at, p.town)
+
+
+def _party(user, roles: list[str]) -> dict:
+    party: dict = {"id": f"user-{user.id}", "name": user.name, "roles": roles}
+    if user.org is not None and user.org.credit_code:
+        party["identifier"] = {"id": user.org.credit_code, "legalName": user.org.name}
+    return party
+
+
+def _tender_status(status: str) -> str:
+    return {"awarded": "complete", "certified": "complete", "failed": "unsuccessful",
+            "withdrawn": "cancelled"}.get(status, "active")
+
+
+def release(p: Project, tenderers: int, certified_at=None) -> dict:
+    """The OCDS release of one project."""
+    from trading.services import effective_status
+
+    status = effective_status(p).value
+    ocid = prefix() + p.code
+    date = p.awarded_at or p.closed_at or p.approved_at or p.created_at
+    ceiling = p.budget if p.budget is not None else start_total(_row(p))
+    tender: dict = {
+        "id": p.code, "title": p.title, "description": p.description or p.title,
+        "status": _tender_status(status), "value": _value(ceiling),
+        "procurementMethod": "open", "procurementMethodDetails": METHOD_LABELS.get(p.method, p.method),
+        "numberOfTenderers": tenderers,
+        "tenderPeriod": {"startDate": isoformat(p.approved_at or p.announce_start),
+                         "endDate": isoformat(p.registration_end)},
+        "bids": {"statistics": [{"id": "bids", "measure": "bids", "value": p.bid_count}]},
+    }
+    if p.kind in CATEGORY:
+        tender["mainProcurementCategory"] = CATEGORY[p.kind]
+    parties = [_party(p.owner, ["buyer"])]
+    rel: dict = {"ocid": ocid, "id": f"{p.code}-{date.strftime('%Y%m%dT%H%M%S')}", "date": isoformat(date),
+                 "tag": ["tender"], "initiationType": "tender", "language": "zh",
+                 "buyer": {"id": f"user-{p.owner.id}", "name": p.owner.name}, "tender": tender}
+    if status == "withdrawn":
+        rel["tag"] = ["tenderCancellation"]
+    if status in ("awarded", "certified") and p.final_price is not None and p.winner is not None:
+        total = deal_total(_row(p))
+        supplier = {"id": f"user-{p.winner.id}", "name": p.winner.name}
+        parties.append(_party(p.winner, ["supplier", "tenderer"]))
+        award_id = f"{p.code}-award-1"
+        rel["awards"] = [{"id": award_id, "title": p.title, "status": "active", "date": isoformat(p.awarded_at),
+                          "value": _value(total), "suppliers": [supplier]}]
+        contract: dict = {"id": f"{p.code}-contract-1", "awardID": award_id, "title": p.title,
+                          "status": "active" if status == "certified" else "pending", "value": _value(total)}
+        if certified_at is not None:
+            contract["dateSigned"] = isoformat(certified_at)
+        rel["contracts"] = [contract]
+        rel["tag"] = ["tender", "award", "contract"]
+    rel["parties"] = parties
+    return rel
+
+
+def _tenderers(ids: list[int]) -> dict[int, int]:
+    from auctions.models import Registration
+
+    if not ids:
+        return {}
+    stmt = (select(Registration.project_id, func.count(Registration.id))
+            .where(Registration.project_id.in_(ids), Registration.status == "qualified")
+            .group_by(Registration.project_id))
+    return {pid: int(n) for pid, n in db.session.execute(stmt)}
+
+
+def release_package(period: Period, uri: str) -> dict:
+    """Public-resource projects published or awarded in the period, as an OCDS 1.1 release package."""
+    from trading.stats_data import certificate_for
+
+    start, end = period.bounds()
+    P = Project
+    stmt = (select(P).where(P.kind.in_(PUBLIC_KINDS), P.approved_at.is_not(None),
+                            or_((P.approved_at >= start) & (P.approved_at < end),
+                                (P.awarded_at >= start) & (P.awarded_at < end)))
+            .order_by(P.id))
+    projects = list(db.session.execute(stmt).scalars())
+    counts = _tenderers([p.id for p in projects])
+    certs = certificate_for([p.id for p in projects])
+    releases = [release(p, counts.get(p.id, 0), getattr(certs.get(p.id), "issued_at", None)) for p in projects]
+    return {"uri": uri, "version": "1.1", "publishedDate": isoformat(now()),
+            "publisher": {"name": current_app.config["TRADING_CENTER_NAME"]},
+            "license": "https://creativecommons.org/licenses/by/4.0/", "releases": releases}
