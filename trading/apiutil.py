@@ -66,8 +66,11 @@ def error_response(err: DomainError) -> Response:
 
 def bearer_user():
     """The user of a valid bearer token, else None. Cached per request."""
-    if "api_user" in g:
+    # cached per request: `g` outlives a request when the caller already holds an app context (the demo
+    # loader, tests), so the cache is tied to the request object itself
+    if "api_user" in g and g.get("api_user_request") is request._get_current_object():
         return g.api_user
+    g.api_user_request = request._get_current_object()
     from trading.accounts import user_for_token
 
     user = None
