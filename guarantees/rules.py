@@ -104,6 +104,13 @@ def parse_document(doc: object, now: datetime) -> Document:
                     valid_from, valid_until, issued_at)
 
 
+def effective_status(status: str, valid_until: datetime, now: datetime) -> str:
+    """The status the clock implies: an unused guarantee past valid_until is expired before the job runs."""
+    if status in ("issued", "attached") and valid_until <= now:
+        return "expired"
+    return status
+
+
 def key_valid_at(valid_from: datetime, valid_until: datetime | None, at: datetime) -> bool:
     """A key signs documents issued in [valid_from, valid_until)."""
     return valid_from <= at and (valid_until is None or at < valid_until)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
-from guarantees.rules import SecurityCheck, security_error
+from guarantees.rules import SecurityCheck, effective_status, security_error
 from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
 from trading.clock import now
@@ -36,6 +36,11 @@ def get_guarantee(guarantee_no: str) -> Guarantee:
     if g is None:
         raise NotFound(f"保函 {guarantee_no} 不存在", code="not_found")
     return g
+
+
+def status_of(g: Guarantee) -> str:
+    """The guarantee's status as the server clock implies it (reads never wait for the expiry job)."""
+    return effective_status(g.status, g.valid_until, now())
 
 
 def can_view(g: Guarantee, user: User | None) -> bool:
@@ -66,7 +71,7 @@ def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registr
                       code="guarantee_not_found")
     if for_update:
         g = lock(Guarantee, g.id)
-    facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, g.status,
+    facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, status_of(g),
                           g.registration_id)
     err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
                          bidding_start=project.bidding_start, bidding_end=project.bidding_end,
@@ -153,7 +158,7 @@ def security_ready(registration: Registration) -> bool:
     """True when an attached guarantee or a received (not refundable) deposit secures the registration."""
     if registration.security_type == SecurityType.GUARANTEE:
         g = guarantee_of(registration)
-        return g is not None and g.status == GS.ATTACHED
+        return g is not None and status_of(g) == GS.ATTACHED
     dep = deposit_of(registration)
     return dep is not None and dep.status == DS.RECEIVED and dep.refund_due_at is None
 
