@@ -153,8 +153,9 @@ def security_error(g: SecurityCheck, *, bidder: str, project_code: str, deposit:
         code = "validity_gap"
     elif g.status == "expired":
         return "validity_gap", "该保函已过期"
-    elif g.status == "attached" and registration_id is not None and g.registration_id == registration_id:
-        return None  # already attached to this very registration
+    elif g.status in ("attached", "released") and registration_id is not None \
+            and g.registration_id == registration_id:
+        return None  # this very registration holds it, or held it before a withdrawal
     elif g.status != "issued":
         code = "guarantee_in_use"
     return (code, MESSAGES[code]) if code else None

@@ -91,24 +91,28 @@ def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: s
                         for_update=True)
     if g.status == GS.ATTACHED:  # already attached to this registration
         return g
+    again = g.status == GS.RELEASED
     g.status = guarantee_next(g.status, "attach")
     g.registration_id = registration.id
     g.attached_at = now()
+    g.closed_at = g.close_reason = None
     db.session.flush()
     audit.record("guarantee.attach", f"guarantee:{g.guarantee_no}",
-                 {"registration": registration.id, "project": project.code, "amount": g.amount}, actor)
+                 {"registration": registration.id, "project": project.code, "amount": g.amount, "again": again},
+                 actor)
     return g
 
 
 def guarantee_of(registration: Registration) -> Guarantee | None:
     """The guarantee attached to (or last held by) this registration."""
     return db.session.execute(select(Guarantee).where(Guarantee.registration_id == registration.id)
-                              .order_by(Guarantee.id.desc())).scalars().first()
+                              .order_by(Guarantee.attached_at.desc(), Guarantee.id.desc())).scalars().first()
 
 
 def deposit_of(registration: Registration) -> Deposit | None:
+    """The registration's latest cash deposit."""
     return db.session.execute(select(Deposit).where(Deposit.registration_id == registration.id)
-                              ).scalar_one_or_none()
+                              .order_by(Deposit.id.desc())).scalars().first()
 
 
 def _locked_deposit(registration: Registration) -> Deposit | None:
@@ -122,12 +126,20 @@ def _locked_guarantee(registration: Registration) -> Guarantee | None:
 
 
 def open_deposit(registration: Registration, actor: str) -> Deposit:
-    """A cash deposit of the project's `deposit`, awaiting receipt (idempotent per registration)."""
+    """A cash deposit of the project's `deposit`, awaiting receipt (idempotent per registration).
+
+    A bidder who withdrew and registers again keeps a deposit the center still holds: its refund is called off.
+    """
     if registration.id is None:
         db.session.add(registration)
         db.session.flush()
-    existing = deposit_of(registration)
-    if existing is not None:
+    existing = _locked_deposit(registration)
+    if existing is not None and existing.status in (DS.AWAITING, DS.RECEIVED):
+        if existing.refund_due_at is not None:
+            existing.refund_due_at = existing.refund_reason = None
+            db.session.flush()
+            audit.record("deposit.refund_cancelled", f"deposit:{existing.id}",
+                         {"registration": registration.id, "reason": "竞买人重新报名"}, actor)
         return existing
     project, _ = _project_and_bidder(registration)
     dep = Deposit(registration_id=registration.id, amount=project.deposit, status=DS.AWAITING, opened_at=now())
