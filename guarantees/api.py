@@ -109,6 +109,7 @@ def list_guarantees():
 
 
 @bp.get("/guarantees/<no>")
+@roles_required("bidder", "guarantor", "staff")
 @doc("保函详情（申请人、签发机构用户、工作人员）", response=GuaranteeOut, tag=TAG)
 def get_guarantee(no: str):
     user = require_user()

@@ -80,7 +80,7 @@ def mine():
 
 
 @bp.get("/guarantees/view/<no>")
-@login_required
+@role("bidder", "guarantor", "staff")
 def detail(no: str):
     g = services.get_guarantee(no)
     if not services.can_view(g, current_user):
