@@ -199,6 +199,14 @@ def place_bid(project_id: int):
     return jsonify(out, status)
 
 
+def published_project(project_id: int, viewer: User | None):
+    """An unpublished draft is private to its owner and the center (as GET /projects/{id})."""
+    project = get_project(project_id)
+    if project.approved_at is None and not (viewer and (viewer.role == Role.STAFF or viewer.id == project.owner_id)):
+        raise Forbidden("该项目尚未公告，仅出让方和交易中心可查看", code="forbidden")
+    return project
+
+
 def _since() -> int | None:
     raw = request.args.get("since")
     if raw in (None, ""):
@@ -212,8 +220,8 @@ def _since() -> int | None:
 @bp.get("/projects/<int:project_id>/auction")
 @doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding")
 def auction(project_id: int):
-    project = get_project(project_id)
     viewer = bearer_user()
+    project = published_project(project_id, viewer)
     since = _since()
     etag = serialize.auction_etag(project, viewer, since)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Server-Time": isoformat(now()) or ""}
@@ -226,7 +234,7 @@ def auction(project_id: int):
 @doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding")
 def bids(project_id: int):
     page, per_page = page_args()
-    return jsonify(serialize.bids_page(get_project(project_id), page, per_page))
+    return jsonify(serialize.bids_page(published_project(project_id, bearer_user()), page, per_page))
 
 
 @bp.get("/projects/<int:project_id>/result")

@@ -145,8 +145,9 @@ def withdraw(actor: User, reg: Registration) -> Registration:
     if reg.bidder_id != actor.id:
         raise Forbidden("只能撤回本人的报名", code="forbidden")
     _require_status(reg, RS.PENDING, RS.QUALIFIED)
-    if now() >= reg.project.registration_end:
-        raise Conflict("报名已截止，不能撤回报名", code="registration_closed")
+    if now() >= reg.project.registration_end or effective_status(reg.project) != ProjectStatus.ANNOUNCED:
+        # never once bidding has begun, even when registration_end lies later: a leader could walk away
+        raise Conflict("报名已截止或竞价已开始，不能撤回报名", code="registration_closed")
     reg.status, reg.decided_at = RS.WITHDRAWN, now()
     sec.release_security(reg, actor.username, "竞买人撤回报名")
     audit.record("registration.withdraw", f"registration:{reg.id}", {}, actor.username)

@@ -76,8 +76,21 @@ def auction_etag(project: Project, viewer: User | None, since: int | None) -> st
     status = effective_status(project)
     key = "|".join(str(x) for x in (project.id, status, project.bid_count, project.current_price, project.ends_at,
                                     project.leader_id == (viewer.id if viewer else -1), project.closed_at,
-                                    viewer.id if viewer else 0, since))
+                                    viewer.id if viewer else 0, since, _sealed_mark(project, viewer),
+                                    _viewer_reg_status(project, viewer)))
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _viewer_reg_status(project: Project, viewer: User | None) -> str | None:
+    reg = _viewer_reg(project, viewer)
+    return reg.status if reg else None
+
+
+def _sealed_mark(project: Project, viewer: User | None) -> object:
+    if project.method != "sealed" or viewer is None:
+        return None
+    return db.session.execute(select(SealedBid.revision).where(SealedBid.project_id == project.id,
+                                                              SealedBid.bidder_id == viewer.id)).scalar_one_or_none()
 
 
 def auction_json(project: Project, viewer: User | None, since: int | None = None) -> dict:
@@ -106,6 +119,10 @@ def auction_json(project: Project, viewer: User | None, since: int | None = None
         hidden = sealed and project.closed_at is None  # a sealed standing is secret until the close
         out["leading"] = not hidden and project.leader_id == reg.bidder_id
         out["qualified"] = reg.status == RegistrationStatus.QUALIFIED
+        if sealed:  # that (and when) one's own sealed bid is in; never its amount
+            mine = db.session.execute(select(SealedBid).where(SealedBid.project_id == project.id,
+                                                              SealedBid.bidder_id == reg.bidder_id)).scalar_one_or_none()
+            out["my_sealed_at"] = isoformat(mine.submitted_at) if mine else None
     return out
 
 

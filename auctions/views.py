@@ -44,6 +44,8 @@ def _role(*roles: str):
 
 
 def panel_context(project: Project, user) -> dict:
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None  # the portal passes Flask-Login's anonymous user
     status = effective_status(project)
     reg = regs.registration_of(project.id, user.id) if user is not None and user.role == Role.BIDDER else None
     pending = 0
@@ -117,8 +119,10 @@ def withdraw(registration_id: int):
 
 @bp.get("/projects/<int:project_id>/room")
 def room(project_id: int):
-    project = get_project(project_id)
     user = _user()
+    project = get_project(project_id)
+    if project.approved_at is None and not (user and (user.role == Role.STAFF or user.id == project.owner_id)):
+        abort(404)  # an unpublished draft is private to its owner and the center
     data = serialize.auction_json(project, user)
     reg = regs.registration_of(project.id, user.id) if user is not None and user.role == Role.BIDDER else None
     priority = reg is not None and services.is_priority_holder(project.id, user.id)
@@ -185,8 +189,8 @@ def init_app(app: Flask) -> None:
     try:
         from trading import security
 
-        security.limit("auctions_api.place_bid", "120 per minute")
-        security.limit("auctions.bid", "120 per minute")
+        security.limit("auctions_api.place_bid", "300 per minute")
+        security.limit("auctions.bid", "300 per minute")
         security.limit("auctions_api.register", "20 per minute")
     except ImportError:
         pass

@@ -19,6 +19,7 @@ SIGNED_IN = PUBLIC - {"anonymous"}
 STAFF = frozenset({"staff"})
 COLLECTIVE = frozenset({"collective"})
 LISTERS = frozenset({"collective", "staff"})
+BIDDER = frozenset({"bidder"})
 
 ACCESS: list[tuple[str, str, frozenset[str]]] = [
     # pages
@@ -46,6 +47,27 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/api/v1/projects/<int:project_id>/relist", LISTERS),
     ("GET", "/api/v1/audit/verify", STAFF),
     ("GET", "/api/v1/openapi.json", PUBLIC),
+    # auctions: registrations, bidding, results (the /staff/auctions/* pages fall under "/staff/*")
+    ("GET", "/auctions/projects/<int:project_id>/room", PUBLIC),
+    ("GET", "/auctions/projects/<int:project_id>/result", PUBLIC),
+    ("GET", "/auctions/capital", PUBLIC),
+    ("*", "/auctions/projects/<int:project_id>/register", BIDDER),
+    ("GET", "/auctions/my", BIDDER),
+    ("POST", "/auctions/registrations/<int:registration_id>/withdraw", BIDDER),
+    ("POST", "/auctions/projects/<int:project_id>/bid", BIDDER),
+    ("POST", "/api/v1/projects/<int:project_id>/registrations", BIDDER),
+    ("GET", "/api/v1/projects/<int:project_id>/registrations", STAFF),  # and the owner once closed
+    ("GET", "/api/v1/me/registrations", BIDDER),
+    ("GET", "/api/v1/registrations/<int:registration_id>", frozenset({"bidder", "staff"})),
+    ("POST", "/api/v1/registrations/<int:registration_id>/approve", STAFF),
+    ("POST", "/api/v1/registrations/<int:registration_id>/reject", STAFF),
+    ("POST", "/api/v1/registrations/<int:registration_id>/confirm-deposit", STAFF),
+    ("POST", "/api/v1/registrations/<int:registration_id>/withdraw", BIDDER),
+    ("POST", "/api/v1/projects/<int:project_id>/bids", BIDDER),
+    ("GET", "/api/v1/projects/<int:project_id>/auction", PUBLIC),
+    ("GET", "/api/v1/projects/<int:project_id>/bids", PUBLIC),
+    ("GET", "/api/v1/projects/<int:project_id>/result", PUBLIC),
+    ("POST", "/api/v1/projects/<int:project_id>/winner-default", STAFF),
 ]
 
 

@@ -23,7 +23,7 @@
   var msg = $("[data-message]"), input = $("[data-amount]"), form = $("[data-bid-form]");
   var dialog = $("[data-confirm]"), confirmAmount = $("[data-confirm-amount]");
   var confirmCapital = $("[data-confirm-capital]"), confirmNote = $("[data-confirm-note]");
-  var empty = $("[data-empty]"), prioBtn = $("[data-priority]");
+  var empty = $("[data-empty]"), prioBtn = $("[data-priority]"), resultLink = $("[data-result-link]");
 
   function fmt(v) {
     var n = Number(v);
@@ -48,11 +48,16 @@
     if (empty) { empty.remove(); empty = null; }
     var tr = document.createElement("tr");
     if (mine && b.bidder_no === mine) { tr.className = "is-mine"; }
-    var cells = [String(b.seq), b.bidder_no + (mine && b.bidder_no === mine ? "（我）" : ""), fmt(b.amount),
-                 time(b.at)];
+    var cells = [String(b.seq), b.bidder_no, fmt(b.amount), time(b.at)];
     cells.forEach(function (text, i) {
       var td = document.createElement("td");
       td.textContent = text;
+      if (i === 1 && mine && b.bidder_no === mine) {
+        var me = document.createElement("span");
+        me.className = "me";
+        me.textContent = "我";
+        td.appendChild(me);
+      }
       if (i === 2) {
         td.className = "money";
         if (b.label) {
@@ -71,7 +76,15 @@
 
   function render(a) {
     Tradehall.syncServerTime(a.server_time);
-    if (cd && a.ends_at) { cd.setAttribute("data-countdown", a.ends_at); }
+    var before = Tradehall.serverNow() < Date.parse(a.starts_at);
+    if (cd) {
+      cd.setAttribute("data-countdown", before ? a.starts_at : a.ends_at);
+      var lab = cd.querySelector(".cd-label");
+      if (lab) { lab.textContent = before ? "距开始" : "距结束"; }
+      cd.setAttribute("data-done", before ? "即将开始" : "竞价已结束");
+    }
+    var closed = ["awarded", "failed", "certified"].indexOf(a.status) >= 0;
+    if (resultLink) { resultLink.hidden = !closed || (sealed && a.status === "bidding"); }
     if (statusEl) { statusEl.textContent = room.getAttribute("data-label-" + a.status) || a.status; }
     room.setAttribute("data-state", a.status);
     current = a.current_price;
@@ -83,12 +96,18 @@
     if (mineEl && a.my_bidder_no) {
       var text = "竞买号 " + a.my_bidder_no + " · ";
       if (!a.qualified) { text += "未取得竞价资格"; mineEl.className = "mine"; }
-      else if (sealed) { text += a.status === "bidding" ? "密封报价进行中" : "报价已开启"; mineEl.className = "mine"; }
+      else if (sealed) {
+        text += a.my_sealed_at ? "已提交密封报价（" + time(a.my_sealed_at) + "）" : "尚未提交报价";
+        mineEl.className = a.my_sealed_at ? "mine is-leading" : "mine";
+      }
       else if (a.leading) { text += "领先"; mineEl.className = "mine is-leading"; }
       else if (a.bid_count > 0) { text += "被超越"; mineEl.className = "mine is-outbid"; }
       else { text += "尚未出价"; mineEl.className = "mine"; }
       mineEl.textContent = text;
       if (prioBtn) { prioBtn.hidden = !(current && !a.leading && !leaderPriority && a.status === "bidding"); }
+    }
+    if (input && !sealed) {
+      input.placeholder = (sign > 0 ? "最低 " : "最高 ") + money(base() + sign * Math.round(increment * 100));
     }
     var open = a.status === "bidding" || (a.status === "announced" && Tradehall.serverNow() >= Date.parse(a.starts_at));
     if (form) { form.classList.toggle("is-closed", !open); }

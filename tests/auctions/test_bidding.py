@@ -165,3 +165,23 @@ def test_withdrawn_project_is_not_open(hall, api):
     hall.at(pid, 1)
     assert hall.bid(pid, "alice", "800.00").get_json()["error"]["code"] == "auction_not_open"
     clock.freeze(None)
+
+
+def test_unpublished_project_auction_is_private(hall, api, factory):
+    r = api.post("/api/v1/projects", factory.project_body(), user=hall.owner)
+    pid = r.get_json()["id"]
+    assert api.get(f"/api/v1/projects/{pid}/auction").status_code == 403
+    assert api.get(f"/api/v1/projects/{pid}/bids").status_code == 403
+    assert api.get(f"/api/v1/projects/{pid}/auction", user=hall.staff).status_code == 200
+    assert api.client.get(f"/auctions/projects/{pid}/room").status_code == 404
+
+
+def test_etag_changes_when_my_registration_is_qualified(hall, api):
+    pid = hall.project()
+    reg = hall.register(pid, "alice")
+    r1 = api.get(f"/api/v1/projects/{pid}/auction", user="alice")
+    assert r1.get_json()["qualified"] is False
+    api.post(f"/api/v1/registrations/{reg['id']}/confirm-deposit", user=hall.staff)
+    api.post(f"/api/v1/registrations/{reg['id']}/approve", user=hall.staff)
+    r2 = api.get(f"/api/v1/projects/{pid}/auction", user="alice", headers={"If-None-Match": r1.headers["ETag"]})
+    assert r2.status_code == 200 and r2.get_json()["qualified"] is True

@@ -204,3 +204,18 @@ def test_guarantee_errors_are_422_with_the_guarantee_code(hall, api):
     r = api.post(_url(pid), {"security": {"type": "guarantee", "guarantee_no": no}}, user="b1")
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "amount_insufficient"
     assert api.get(_url(pid), user=hall.staff).get_json()["total"] == 0
+
+
+def test_no_withdrawal_once_bidding_started_even_before_registration_end(hall, api, factory):
+    from trading import clock as _clock
+
+    t = _clock.now()
+    pid = hall.project(registration_end=iso(t + timedelta(days=6, hours=1, minutes=30)))  # after bidding_start
+    reg = hall.qualify(pid, "b1")
+    hall.at(pid, 60)
+    r = api.post(f"/api/v1/registrations/{reg['id']}/withdraw", user="b1")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "registration_closed"
+    # and registration itself is closed once bidding runs
+    hall.bidder("b2")
+    r = api.post(_url(pid), {"security": {"type": "deposit"}}, user="b2")
+    assert r.get_json()["error"]["code"] == "registration_closed"

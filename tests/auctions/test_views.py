@@ -34,6 +34,9 @@ def test_panel_offers_registration_form_and_web_registration_works(hall, client,
         html = str(project_panel(p, u))
         assert "提交报名" in html and "guarantee_no" in html
         assert "登录后报名" in str(project_panel(p, None))
+        from flask_login import AnonymousUserMixin
+
+        assert "登录后报名" in str(project_panel(p, AnonymousUserMixin()))
         _db.session.remove()
     r = client.post(f"/auctions/projects/{pid}/register", data={"security_type": "deposit"},
                     headers={"User-Agent": "Mobile Safari"})
@@ -76,7 +79,7 @@ def test_room_page_has_no_inline_script_and_bids_through_csrf_route(hall, client
     assert "js/auctions.js" in html and "登录" in html
     login(client, app, "alice")
     html = client.get(f"/auctions/projects/{pid}/room").get_data(as_text=True)
-    assert "data-bid-form" in html and "+5×幅度" in html
+    assert "data-bid-form" in html and "+50.00" in html
     r = client.post(f"/auctions/projects/{pid}/bid", json={"amount": "800.00"})
     assert r.status_code == 201 and r.get_json()["seq"] == 1
     r = client.post(f"/auctions/projects/{pid}/bid", json={"amount": "900.00"})
@@ -131,3 +134,27 @@ def test_monitor_lists_running_auctions(hall, client, app):
     hall.at(pid, 1)
     login(client, app, hall.staff)
     assert "鱼塘承包经营权" in client.get("/staff/auctions/monitor").get_data(as_text=True)
+
+
+def test_auction_api_reads_the_web_session_for_my_status(hall, client, app):
+    pid = hall.project()
+    reg = hall.qualify(pid, "alice")
+    hall.at(pid, 1)
+    hall.bid(pid, "alice", "800.00")
+    login(client, app, "alice")
+    a = client.get(f"/api/v1/projects/{pid}/auction").get_json()
+    assert a["my_bidder_no"] == reg["bidder_no"] and a["leading"] is True
+
+
+def test_sealed_room_shows_own_submission_time_never_amount(hall, client, app):
+    pid = hall.project(method="sealed")
+    hall.qualify(pid, "alice")
+    hall.at(pid, 1)
+    login(client, app, "alice")
+    a1 = client.get(f"/api/v1/projects/{pid}/auction")
+    assert a1.get_json()["my_sealed_at"] is None
+    assert client.post(f"/auctions/projects/{pid}/bid", json={"amount": "912.00"}).status_code == 201
+    a2 = client.get(f"/api/v1/projects/{pid}/auction", headers={"If-None-Match": a1.headers["ETag"]})
+    assert a2.status_code == 200 and a2.get_json()["my_sealed_at"] and "912" not in a2.get_data(as_text=True)
+    html = client.get(f"/auctions/projects/{pid}/room").get_data(as_text=True)
+    assert "提交密封报价" in html and "912" not in html
