@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from sqlalchemy import select
 
+from auctions.models import Registration
 from guarantees import claims, intake, queries, services
-from guarantees.models import GuarantorKey
+from guarantees.models import Guarantor, GuarantorKey
 from guarantees.schemas import (
     CheckOut,
     ClaimOut,
@@ -44,10 +46,6 @@ def create_guarantor():
 @roles_required("staff")
 @doc("担保机构列表", tag=TAG)
 def list_guarantors():
-    from sqlalchemy import select
-
-    from guarantees.models import Guarantor
-
     rows = db.session.execute(select(Guarantor).order_by(Guarantor.code)).scalars().all()
     return jsonify({"items": [guarantor_json(g) for g in rows], "total": len(rows)})
 
@@ -111,6 +109,7 @@ def list_guarantees():
 
 
 @bp.get("/guarantees/<no>")
+@roles_required("bidder", "guarantor", "staff")
 @doc("保函详情（申请人、签发机构用户、工作人员）", response=GuaranteeOut, tag=TAG)
 def get_guarantee(no: str):
     user = require_user()
@@ -132,8 +131,11 @@ def check_guarantee(no: str):
     project = db.session.get(Project, project_id)
     if project is None or project.approved_at is None:
         raise NotFound("项目不存在", code="not_found")
+    # a bidder who withdrew may take back the guarantee its own registration held
+    reg_id = db.session.execute(select(Registration.id).where(Registration.project_id == project.id,
+                                                              Registration.bidder_id == user.id)).scalar()
     try:
-        g = services.check_guarantee(no, bidder=user.username, project=project)
+        g = services.check_guarantee(no, bidder=user.username, project=project, registration_id=reg_id)
     except Invalid as err:
         return jsonify({"ok": False, "code": err.code, "message": err.message})
     return jsonify({"ok": True, "code": None, "message": f"保函有效：{g.guarantor.name}出具，金额 {g.amount} 元",

@@ -7,7 +7,7 @@ from guarantees.states import claim_next, guarantee_next
 from trading import audit
 from trading.clock import now
 from trading.db import lock
-from trading.errors import Forbidden, Invalid, NotFound
+from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Role, User
 
@@ -18,6 +18,8 @@ def file_claim(g: Guarantee, reason: str, actor: str) -> Claim:
     if not reason:
         raise Invalid("请填写索赔理由", fields={"reason": "必填"})
     g = lock(Guarantee, g.id)
+    if g.valid_until <= now():
+        raise Conflict("保函已过有效期，担保机构不再承担责任，不能索赔", code="invalid_state")
     g.status = guarantee_next(g.status, "claim")
     claim = Claim(guarantee_id=g.id, amount=g.amount, reason=reason, filed_by=actor, filed_at=now())
     db.session.add(claim)

@@ -73,7 +73,10 @@ def retire_key(key: GuarantorKey, until: datetime, actor: str) -> GuarantorKey:
 
 def register_guarantor(code: str, name: str, public_key_pem: str, *, actor: str,
                        key_valid_from: datetime | None = None) -> Guarantor:
-    """A guarantee institution, its Organisation(kind=guarantor) and its first public key."""
+    """A guarantee institution, its Organisation(kind=guarantor) and its first public key.
+
+    A bad key raises after the organisation was flushed; the request's rollback leaves nothing behind.
+    """
     code, name = (code or "").strip(), (name or "").strip()
     errors = {}
     if not CODE_PATTERN.match(code):
@@ -84,7 +87,6 @@ def register_guarantor(code: str, name: str, public_key_pem: str, *, actor: str,
         raise Invalid("；".join(errors.values()), fields=errors)
     if db.session.execute(select(Organisation.id).where(Organisation.code == code)).first():
         raise Conflict(f"机构代码 {code} 已登记", code="duplicate_guarantor")
-    _check_key(public_key_pem)
     org = create_org(name, OrgKind.GUARANTOR, None, code=code, actor=actor)
     guarantor = Guarantor(code=code, name=name, org_id=org.id)
     db.session.add(guarantor)

@@ -106,7 +106,8 @@ class Deposit(db.Model):
 
     __tablename__ = "deposits"
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), unique=True)
+    # one open deposit per registration; a withdrawn registration taken up again may need a new one
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(16), default=DepositStatus.AWAITING, index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -104,6 +104,13 @@ def parse_document(doc: object, now: datetime) -> Document:
                     valid_from, valid_until, issued_at)
 
 
+def effective_status(status: str, valid_until: datetime, now: datetime) -> str:
+    """The status the clock implies: an unused guarantee past valid_until is expired before the job runs."""
+    if status in ("issued", "attached") and valid_until <= now:
+        return "expired"
+    return status
+
+
 def key_valid_at(valid_from: datetime, valid_until: datetime | None, at: datetime) -> bool:
     """A key signs documents issued in [valid_from, valid_until)."""
     return valid_from <= at and (valid_until is None or at < valid_until)
@@ -146,8 +153,9 @@ def security_error(g: SecurityCheck, *, bidder: str, project_code: str, deposit:
         code = "validity_gap"
     elif g.status == "expired":
         return "validity_gap", "该保函已过期"
-    elif g.status == "attached" and registration_id is not None and g.registration_id == registration_id:
-        return None  # already attached to this very registration
+    elif g.status in ("attached", "released") and registration_id is not None \
+            and g.registration_id == registration_id:
+        return None  # this very registration holds it, or held it before a withdrawal
     elif g.status != "issued":
         code = "guarantee_in_use"
     return (code, MESSAGES[code]) if code else None

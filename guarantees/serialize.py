@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from guarantees.models import Claim, Deposit, Guarantee, Guarantor, GuarantorKey
+from guarantees.services import status_of
 from guarantees.states import CLAIM_LABELS, DEPOSIT_LABELS, GUARANTEE_LABELS
 from trading.clock import isoformat
 from trading.money import to_str
@@ -29,8 +30,9 @@ def claim_json(c: Claim) -> dict:
 
 def guarantee_json(g: Guarantee, *, full: bool = True) -> dict:
     reg = g.registration
+    status = status_of(g)
     out = {
-        "guarantee_no": g.guarantee_no, "status": g.status, "status_label": GUARANTEE_LABELS.get(g.status, g.status),
+        "guarantee_no": g.guarantee_no, "status": status, "status_label": GUARANTEE_LABELS.get(status, status),
         "issuer": g.guarantor.code, "issuer_name": g.guarantor.name, "type": g.type, "applicant": g.applicant,
         "beneficiary": g.beneficiary, "project_code": g.project_code, "amount": to_str(g.amount),
         "currency": g.currency, "valid_from": isoformat(g.valid_from), "valid_until": isoformat(g.valid_until),

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
-from guarantees.rules import SecurityCheck, security_error
+from guarantees.rules import SecurityCheck, effective_status, security_error
 from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
 from trading.clock import now
@@ -36,6 +36,11 @@ def get_guarantee(guarantee_no: str) -> Guarantee:
     if g is None:
         raise NotFound(f"保函 {guarantee_no} 不存在", code="not_found")
     return g
+
+
+def status_of(g: Guarantee) -> str:
+    """The guarantee's status as the server clock implies it (reads never wait for the expiry job)."""
+    return effective_status(g.status, g.valid_until, now())
 
 
 def can_view(g: Guarantee, user: User | None) -> bool:
@@ -66,7 +71,7 @@ def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registr
                       code="guarantee_not_found")
     if for_update:
         g = lock(Guarantee, g.id)
-    facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, g.status,
+    facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, status_of(g),
                           g.registration_id)
     err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
                          bidding_start=project.bidding_start, bidding_end=project.bidding_end,
@@ -86,24 +91,28 @@ def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: s
                         for_update=True)
     if g.status == GS.ATTACHED:  # already attached to this registration
         return g
+    again = g.status == GS.RELEASED
     g.status = guarantee_next(g.status, "attach")
     g.registration_id = registration.id
     g.attached_at = now()
+    g.closed_at = g.close_reason = None
     db.session.flush()
     audit.record("guarantee.attach", f"guarantee:{g.guarantee_no}",
-                 {"registration": registration.id, "project": project.code, "amount": g.amount}, actor)
+                 {"registration": registration.id, "project": project.code, "amount": g.amount, "again": again},
+                 actor)
     return g
 
 
 def guarantee_of(registration: Registration) -> Guarantee | None:
     """The guarantee attached to (or last held by) this registration."""
     return db.session.execute(select(Guarantee).where(Guarantee.registration_id == registration.id)
-                              .order_by(Guarantee.id.desc())).scalars().first()
+                              .order_by(Guarantee.attached_at.desc(), Guarantee.id.desc())).scalars().first()
 
 
 def deposit_of(registration: Registration) -> Deposit | None:
+    """The registration's latest cash deposit."""
     return db.session.execute(select(Deposit).where(Deposit.registration_id == registration.id)
-                              ).scalar_one_or_none()
+                              .order_by(Deposit.id.desc())).scalars().first()
 
 
 def _locked_deposit(registration: Registration) -> Deposit | None:
@@ -117,12 +126,20 @@ def _locked_guarantee(registration: Registration) -> Guarantee | None:
 
 
 def open_deposit(registration: Registration, actor: str) -> Deposit:
-    """A cash deposit of the project's `deposit`, awaiting receipt (idempotent per registration)."""
+    """A cash deposit of the project's `deposit`, awaiting receipt (idempotent per registration).
+
+    A bidder who withdrew and registers again keeps a deposit the center still holds: its refund is called off.
+    """
     if registration.id is None:
         db.session.add(registration)
         db.session.flush()
-    existing = deposit_of(registration)
-    if existing is not None:
+    existing = _locked_deposit(registration)
+    if existing is not None and existing.status in (DS.AWAITING, DS.RECEIVED):
+        if existing.refund_due_at is not None:
+            existing.refund_due_at = existing.refund_reason = None
+            db.session.flush()
+            audit.record("deposit.refund_cancelled", f"deposit:{existing.id}",
+                         {"registration": registration.id, "reason": "竞买人重新报名"}, actor)
         return existing
     project, _ = _project_and_bidder(registration)
     dep = Deposit(registration_id=registration.id, amount=project.deposit, status=DS.AWAITING, opened_at=now())
@@ -153,7 +170,7 @@ def security_ready(registration: Registration) -> bool:
     """True when an attached guarantee or a received (not refundable) deposit secures the registration."""
     if registration.security_type == SecurityType.GUARANTEE:
         g = guarantee_of(registration)
-        return g is not None and g.status == GS.ATTACHED
+        return g is not None and status_of(g) == GS.ATTACHED
     dep = deposit_of(registration)
     return dep is not None and dep.status == DS.RECEIVED and dep.refund_due_at is None
 

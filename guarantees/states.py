@@ -44,6 +44,9 @@ G, C, D = GuaranteeStatus, ClaimStatus, DepositStatus
 GUARANTEE_MOVES: dict[tuple[GuaranteeStatus, str], GuaranteeStatus] = {
     (G.ISSUED, "attach"): G.ATTACHED,
     (G.ATTACHED, "release"): G.RELEASED,
+    # a bidder who withdrew and registers again before registration_end takes its guarantee back
+    # (rules.security_error allows this only for the registration it was released from)
+    (G.RELEASED, "attach"): G.ATTACHED,
     (G.ATTACHED, "claim"): G.CLAIMED,
     (G.CLAIMED, "pay"): G.PAID,
     (G.ISSUED, "expire"): G.EXPIRED,

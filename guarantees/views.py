@@ -51,6 +51,11 @@ def guarantee_label(status: str) -> str:
     return GUARANTEE_LABELS.get(status, status)  # type: ignore[call-overload]
 
 
+@bp.app_template_filter("guarantee_status")
+def guarantee_status(g) -> str:
+    return services.status_of(g)
+
+
 @bp.app_template_filter("claim_label")
 def claim_label(status: str) -> str:
     return CLAIM_LABELS.get(status, status)  # type: ignore[call-overload]
@@ -75,7 +80,7 @@ def mine():
 
 
 @bp.get("/guarantees/view/<no>")
-@login_required
+@role("bidder", "guarantor", "staff")
 def detail(no: str):
     g = services.get_guarantee(no)
     if not services.can_view(g, current_user):

@@ -20,6 +20,8 @@ STAFF = frozenset({"staff"})
 COLLECTIVE = frozenset({"collective"})
 LISTERS = frozenset({"collective", "staff"})
 BIDDER = frozenset({"bidder"})
+GUARANTOR = frozenset({"guarantor"})
+GUARANTEE_READERS = frozenset({"bidder", "guarantor", "staff"})  # applicant, issuer's users, staff
 
 ACCESS: list[tuple[str, str, frozenset[str]]] = [
     # pages
@@ -68,6 +70,53 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/projects/<int:project_id>/bids", PUBLIC),
     ("GET", "/api/v1/projects/<int:project_id>/result", PUBLIC),
     ("POST", "/api/v1/projects/<int:project_id>/winner-default", STAFF),
+    # guarantees (the /staff/guarantees and /staff/deposits pages fall under "/staff/*")
+    ("POST", "/api/v1/guarantees", PUBLIC),  # the signature authenticates
+    ("GET", "/api/v1/guarantees", GUARANTEE_READERS),
+    ("GET", "/api/v1/guarantees/<no>", GUARANTEE_READERS),
+    ("GET", "/api/v1/guarantees/<no>/check", BIDDER),
+    ("POST", "/api/v1/guarantees/<no>/claims", STAFF),
+    ("GET", "/api/v1/guarantors", STAFF),
+    ("POST", "/api/v1/guarantors", STAFF),
+    ("GET", "/api/v1/guarantors/<code>", frozenset({"staff", "guarantor"})),  # a guarantor reads its own
+    ("POST", "/api/v1/guarantors/<code>/keys", STAFF),
+    ("POST", "/api/v1/guarantors/<code>/keys/<int:key_id>/retire", STAFF),
+    ("GET", "/api/v1/claims", frozenset({"staff", "guarantor"})),
+    ("POST", "/api/v1/claims/<int:claim_id>/pay", GUARANTOR),
+    ("POST", "/api/v1/claims/<int:claim_id>/reject", GUARANTOR),
+    ("GET", "/api/v1/deposits", STAFF),
+    ("POST", "/api/v1/deposits/<int:deposit_id>/refund", STAFF),
+    ("GET", "/guarantees/mine", BIDDER),
+    ("GET", "/guarantees/view/<no>", GUARANTEE_READERS),
+    ("POST", "/guarantees/view/<no>/claim", STAFF),
+    ("GET", "/guarantor", GUARANTOR),
+    ("POST", "/guarantor/claims/*", GUARANTOR),
+    # certificates: publicity, objections, issue, verification
+    ("GET", "/api/v1/projects/<int:project_id>/publicity", PUBLIC),
+    ("POST", "/api/v1/projects/<int:project_id>/objections", PUBLIC),
+    ("GET", "/api/v1/projects/<int:project_id>/objections", STAFF),
+    ("POST", "/api/v1/objections/<int:objection_id>/dismiss", STAFF),
+    ("POST", "/api/v1/objections/<int:objection_id>/uphold", STAFF),
+    ("POST", "/api/v1/projects/<int:project_id>/certificate", STAFF),
+    ("GET", "/api/v1/certificates", STAFF),
+    ("GET", "/api/v1/certificates/signing-keys", PUBLIC),
+    ("GET", "/api/v1/certificates/<number>", PUBLIC),
+    ("GET", "/api/v1/certificates/<number>/pdf", PUBLIC),
+    ("POST", "/api/v1/certificates/<number>/revoke", STAFF),
+    ("POST", "/api/v1/certificates/verify", PUBLIC),
+    ("*", "/certificates/*", PUBLIC),
+    ("GET", "/projects/<int:project_id>/publicity", PUBLIC),
+    ("POST", "/projects/<int:project_id>/objections", PUBLIC),
+    # statistics, reports, exports, open data
+    ("GET", "/api/v1/stats", PUBLIC),
+    ("GET", "/api/v1/stats/breakdown", PUBLIC),
+    ("GET", "/api/v1/ocds/releases", PUBLIC),
+    ("GET", "/api/v1/open-data/rural-deals", PUBLIC),
+    ("GET", "/stats", PUBLIC),
+    ("GET", "/stats/deals", PUBLIC),
+    ("GET", "/stats/export/<dataset>.<fmt>", PUBLIC),  # registrations and guarantees: staff (tests/stats)
+    ("GET", "/stats/report", STAFF),
+    ("GET", "/stats/report.<fmt>", STAFF),
 ]
 
 
@@ -113,6 +162,11 @@ def world(factory, api):
     assert api.post(f"/api/v1/projects/{pid}/submit", user="collective").status_code == 200
     assert api.post(f"/api/v1/projects/{pid}/approve", user="staff").status_code == 200
     api.tokens.clear()
+    from certificates import keys
+
+    with factory.app.app_context():
+        if not keys.available():  # the center's keys exist on any real install (make serve runs keys init)
+            keys.init_keys(factory.app.config["TRADING_CENTER_NAME"])
     return {"project_id": pid, "user_id": ids["bidder"]}
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
@@ -16,6 +16,7 @@ from trading.errors import DomainError, Forbidden, Invalid, Unauthorized
 from trading.schemas import field_errors
 
 M = TypeVar("M", bound=BaseModel)
+_MISSING = object()
 
 
 class MalformedJSON(DomainError):
@@ -66,11 +67,11 @@ def error_response(err: DomainError) -> Response:
 
 def bearer_user():
     """The user of a valid bearer token, else None. Cached per request."""
-    # cached per request: `g` outlives a request when the caller already holds an app context (the demo
-    # loader, tests), so the cache is tied to the request object itself
-    if "api_user" in g and g.get("api_user_request") is request._get_current_object():
-        return g.api_user
-    g.api_user_request = request._get_current_object()
+    # cached on the request, not on g: g lives as long as the app context, which a CLI that drives the
+    # test client (the demo loader) shares across many requests
+    cached = request.environ.get("tradehall.api_user", _MISSING)
+    if cached is not _MISSING:
+        return cached
     from trading.accounts import user_for_token
 
     user = None
@@ -78,12 +79,12 @@ def bearer_user():
     if header.startswith("Bearer "):
         user = user_for_token(header[7:].strip())
         if user is None:
-            g.api_user = None
+            request.environ["tradehall.api_user"] = None
             raise Unauthorized("令牌无效或已过期，请重新获取", code="not_authenticated")
     elif request.method in ("GET", "HEAD") and current_user and current_user.is_authenticated:
         # the site's own pages read the API with their session (read-only; writes need a token or CSRF)
         user = current_user._get_current_object()
-    g.api_user = user
+    request.environ["tradehall.api_user"] = user
     return user
 
 

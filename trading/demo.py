@@ -206,9 +206,8 @@ def load(dataset: str | None = None, if_empty: bool = False) -> None:
         click.echo("数据库已有数据，不加载演示数据。")
         return
     d = Demo()
-    from trading.security import limiter
-
-    was_enabled, limiter.enabled = limiter.enabled, False  # the loader drives the API in-process, many logins
+    limits = current_app.config.get("RATELIMIT_ENABLED", True)
+    current_app.config["RATELIMIT_ENABLED"] = False  # the loader logs in many times a second
     try:
         _build(d)
     except (DomainError, click.ClickException):
@@ -216,7 +215,7 @@ def load(dataset: str | None = None, if_empty: bool = False) -> None:
         raise
     finally:
         clock.freeze(None)
-        limiter.enabled = was_enabled
+        current_app.config["RATELIMIT_ENABLED"] = limits
     click.echo(f"已加载演示数据：{db.session.execute(select(func.count(Project.id))).scalar_one()} 个项目。")
     _print_logins()
 

@@ -20,6 +20,9 @@ def register(provider: Callable, order: int = 50) -> None:
 
 
 def panels_for(project, user) -> list[Markup]:
+    """Providers get the signed-in user, or None for a visitor (never Flask-Login's anonymous object)."""
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
     out = []
     for _, provider in PROVIDERS:
         html = provider(project, user)

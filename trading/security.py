@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -20,6 +20,11 @@ RATE_LIMITS: dict[str, str] = {
 }
 
 
+@limiter.request_filter
+def _limits_off() -> bool:
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
 def limit(endpoint: str, value: str) -> None:
     """Feature packages add their own limits (bids, registrations) from init_app."""
     RATE_LIMITS[endpoint] = value
@@ -28,11 +33,11 @@ def limit(endpoint: str, value: str) -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    # initialise with limits on so the storage exists, then honour RATELIMIT_ENABLED (tests switch it)
+    # The limiter object is shared by every app in the process (tests build several), so it is always
+    # initialised on and each app decides per request through RATELIMIT_ENABLED.
     enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
-    limiter.enabled = enabled
     app.config["RATELIMIT_ENABLED"] = enabled
 
     @app.after_request

@@ -55,11 +55,11 @@ def upgrade():
     sa.Column('settled_at', trading.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('settled_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_deposits_registration_id_registrations')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_deposits')),
-    sa.UniqueConstraint('registration_id', name=op.f('uq_deposits_registration_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deposits'))
     )
     with op.batch_alter_table('deposits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deposits_refund_due_at'), ['refund_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deposits_registration_id'), ['registration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deposits_status'), ['status'], unique=False)
 
     op.create_table('guarantees',
@@ -135,6 +135,7 @@ def downgrade():
     op.drop_table('guarantees')
     with op.batch_alter_table('deposits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deposits_status'))
+        batch_op.drop_index(batch_op.f('ix_deposits_registration_id'))
         batch_op.drop_index(batch_op.f('ix_deposits_refund_due_at'))
 
     op.drop_table('deposits')

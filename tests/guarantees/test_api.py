@@ -217,7 +217,7 @@ def test_the_refund_list_after_the_close_and_marking_refunded(app, api, setup, p
     assert api.get("/api/v1/deposits?status=refunded", user="staff1").get_json()["total"] == 1
 
 
-def test_the_expiry_job_expires_unused_guarantees_once(app, client, setup, bank, people):
+def test_the_expiry_job_expires_unused_guarantees_once(app, api, client, setup, bank, people):
     issued = _issue(client, setup, bank)
     attached, _ = _attached(app, client, setup, bank, "coop2")
     with app.app_context():
@@ -227,7 +227,14 @@ def test_the_expiry_job_expires_unused_guarantees_once(app, client, setup, bank,
     with app.app_context():
         assert jobs.expire_guarantees() == 0
     clock.freeze(until)
+    # reads report what the clock implies before the job has run; a claim is no longer possible
+    api.tokens.clear()  # tokens issued before the jump have expired
+    r = api.get(f"{URL}/{attached}", user="staff1")
+    assert r.get_json()["status"] == "expired"
+    r = api.post(f"{URL}/{attached}/claims", {"reason": "违约"}, user="staff1")
+    assert r.status_code == 409
     with app.app_context():
+        assert services.find_guarantee(attached).status == "attached"
         assert jobs.expire_guarantees() == 2
         assert jobs.expire_guarantees() == 0
         assert services.find_guarantee(issued).status == "expired"

@@ -232,3 +232,55 @@ def test_guarantee_figures_count_amount_share_and_capital_freed(app, setup, fact
         assert empty["count"] == 0
         assert empty["amount"] == Decimal("0.00")
         assert empty["guarantee_share"] == Decimal("0.0000")
+
+
+def test_a_bidder_who_withdrew_and_registers_again_takes_back_its_guarantee_and_its_deposit(
+        app, setup, factory, bank):
+    """The registrations package reuses a withdrawn registration row when the bidder comes back."""
+    a, b = "coopA", "coopB"
+    factory.user("bidder", a)
+    factory.user("bidder", b)
+    no = _receive(app, sign(setup.document(a), bank["key"]))
+    ra, rb = setup.registration(a), setup.registration(b, "deposit")
+    _attach(app, no, ra)
+    with app.app_context():
+        reg_b = _db.session.get(Registration, rb)
+        services.open_deposit(reg_b, b)
+        services.confirm_deposit(reg_b, "staff1")
+        for rid in (ra, rb):
+            reg = _db.session.get(Registration, rid)
+            reg.status = "withdrawn"
+            services.release_security(reg, "bidder", "竞买人撤回报名")
+        _db.session.commit()
+        assert services.find_guarantee(no).status == "released"
+        # back again: the same registration row, pending
+        for rid in (ra, rb):
+            _db.session.get(Registration, rid).status = "pending"
+        _db.session.commit()
+    assert _attach(app, no, ra) == "attached"
+    with app.app_context():
+        reg_b = _db.session.get(Registration, rb)
+        dep = services.open_deposit(reg_b, b)
+        assert dep.refund_due_at is None
+        assert services.security_ready(reg_b)
+        assert services.security_ready(_db.session.get(Registration, ra))
+        # once refunded, coming back means paying again
+        services.release_security(reg_b, "bidder", "再次撤回")
+        services.mark_refunded(dep.id, "finance")
+        again = services.open_deposit(reg_b, b)
+        assert again.id != dep.id
+        assert again.status == "awaiting"
+        _db.session.commit()
+
+
+def test_a_released_guarantee_cannot_move_to_another_registration(app, setup, factory, bank):
+    factory.user("bidder", "coopA")
+    no = _receive(app, sign(setup.document("coopA"), bank["key"]))
+    ra = setup.registration("coopA")
+    _attach(app, no, ra)
+    with app.app_context():
+        services.release_security(_db.session.get(Registration, ra), "staff1", "资格审核未通过")
+        _db.session.commit()
+        with pytest.raises(Invalid) as exc:
+            services.check_guarantee(no, bidder="coopA", project=setup.project(), registration_id=ra + 100)
+        assert exc.value.code == "guarantee_in_use"

@@ -92,7 +92,7 @@ def test_a_revoked_certificate_keeps_its_deal(app, client, deals):
     pid = deals.add(status="certified", final="1100.00")
     with app.app_context():
         db.session.add(Certificate(number="T-C1", number_text="测试1号", project_id=pid, facts="{}", signature="x",
-                                   public_key="k", pdf=b"%PDF", sha256="0" * 64, status="revoked",
+                                   public_key="k", ca_cert="-", pdf=b"%PDF", sha256="0" * 64, status="revoked",
                                    issued_at=bj(2025, 3, 9), issued_by="staff"))
         db.session.commit()
     r = get(client, **{"from": "2025-01-01", "to": "2025-12-31"}).get_json()["rural"]

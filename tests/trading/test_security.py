@@ -10,10 +10,8 @@ def test_security_headers_on_pages_and_api(client):
         assert r.headers["Referrer-Policy"]
 
 
-def test_token_endpoint_is_rate_limited_with_a_chinese_429(client):
-    from trading.security import limiter
-
-    limiter.enabled = True  # the test config turns limits off for every other test
+def test_token_endpoint_is_rate_limited_with_a_chinese_429(app, client):
+    app.config["RATELIMIT_ENABLED"] = True  # the test config turns limits off for every other test
     try:
         codes = [client.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"}).status_code
                  for _ in range(35)]
@@ -21,7 +19,7 @@ def test_token_endpoint_is_rate_limited_with_a_chinese_429(client):
         body = client.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"}).get_json()
         assert body["error"]["code"] == "rate_limited" and "频繁" in body["error"]["message"]
     finally:
-        limiter.enabled = False
+        app.config["RATELIMIT_ENABLED"] = False
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
