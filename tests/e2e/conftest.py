@@ -53,8 +53,10 @@ def live(app):
         app.config.update(saved)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright_browser():
+    """Per test: sync_playwright keeps an asyncio loop running in this thread until it exits, which would
+    break later tests that call asyncio.run() (pyHanko's signature checks)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: `make install` installs Debian's chromium (as root)")
     from playwright.sync_api import sync_playwright
