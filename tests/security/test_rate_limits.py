@@ -89,3 +89,13 @@ def test_limits_off_by_switch(client, app):
     codes = {client.post("/api/v1/auth/token", json={"username": "n", "password": "x"}).status_code
              for _ in range(40)}
     assert codes == {401}
+
+
+def test_oversized_ids_are_404_not_a_driver_overflow(client):
+    """Found by schemathesis: /projects/<20+ digits> overflowed the driver (500 on SQLite, 503 on PostgreSQL)."""
+    for url in ("/api/v1/projects/9180947589035134893948928", "/api/v1/projects/2147483648/auction",
+                "/api/v1/registrations/99999999999"):
+        r = client.get(url)
+        assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found", url
+    assert client.get("/api/v1/projects/2147483647").status_code == 404  # in range: looked up, not found
+    assert client.get("/projects/99999999999999999999").status_code == 404
