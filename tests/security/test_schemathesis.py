@@ -22,7 +22,6 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from tests.conftest import Api  # noqa: E402
 
 
-
 @schemathesis.serializer("application/pdf")
 def _pdf(ctx, value) -> bytes:
     """/certificates/verify takes an uploaded PDF: send the generated value as raw bytes."""
