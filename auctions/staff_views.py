@@ -6,9 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
-from auctions import collusion
+from auctions import collusion, serialize, services
 from auctions import registrations as regs
-from auctions import serialize, services
 from auctions.models import Registration, RegistrationStatus
 from trading import services as project_services
 from trading.clock import now

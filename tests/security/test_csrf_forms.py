@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
+from werkzeug.routing import IntegerConverter
 
 from trading.extensions import db as _db
 
@@ -19,8 +20,7 @@ def _html_post_rules(app):
 def _url(rule, pid: int) -> str:
     args = {}
     for name in rule.arguments:
-        conv = rule._converters[name].__class__.__name__
-        args[name] = pid if conv in ("IntegerConverter",) else "x1"
+        args[name] = pid if isinstance(rule._converters[name], IntegerConverter) else "x1"
     from flask import url_for
 
     return url_for(rule.endpoint, **args)
