@@ -7,7 +7,7 @@ import hashlib
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.routing import IntegerConverter
+from werkzeug import routing
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -15,10 +15,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 
 
-class IdConverter(IntegerConverter):
+class IntegerConverter(routing.IntegerConverter):
     """`<int:…>` in URLs: only 0…2**31-1 (a database INTEGER) match, so /projects/99999999999999999999 is a 404,
     not a driver overflow (500 on SQLite, 503 on PostgreSQL). Bounded by the regex, not by `max`: werkzeug
-    answers 405 instead of 404 when a converter rejects a path another method's rule would take."""
+    answers 405 instead of 404 when a converter rejects a path another method's rule would take. A drop-in for
+    werkzeug's class of the same name (code that checks the converter's type or name keeps working)."""
 
     regex = (r"(?:\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
              r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])(?!\d)")
