@@ -38,6 +38,11 @@ RATE_LIMITS: dict[str, str] = {
     "auctions.register": "30 per minute",
     "auctions_api.place_bid": "20 per second",
     "auctions.bid": "20 per second",
+    # public forms anyone may post: objections during publicity and certificate verification uploads
+    "certificates_api.lodge": "10 per minute",
+    "certificates.lodge": "10 per minute",
+    "certificates_api.verify": "60 per minute",
+    "certificates.verify_page": "60 per minute",
 }
 PER_USER = {"auctions_api.register", "auctions.register", "auctions_api.place_bid", "auctions.bid"}
 

@@ -99,3 +99,15 @@ def test_oversized_ids_are_404_not_a_driver_overflow(client):
         assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found", url
     assert client.get("/api/v1/projects/2147483647").status_code == 404  # in range: looked up, not found
     assert client.get("/projects/99999999999999999999").status_code == 404
+
+
+def test_public_objections_and_verification_uploads_are_limited(client, limits_on):
+    n = _limit_count("certificates_api.lodge")
+    for _ in range(n):
+        client.post("/api/v1/projects/1/objections", json={"grounds": "x"})
+    _assert_chinese_429(client.post("/api/v1/projects/1/objections", json={"grounds": "x"}), api=True)
+    n = _limit_count("certificates_api.verify")
+    for _ in range(n):
+        client.post("/api/v1/certificates/verify", data=b"%PDF-1.4 x", content_type="application/pdf")
+    _assert_chinese_429(client.post("/api/v1/certificates/verify", data=b"%PDF-1.4 x",
+                                    content_type="application/pdf"), api=True)
