@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -235,3 +236,20 @@ def announced(factory, api):
 
 
 __all__ = ["PASSWORD", "Decimal", "UTC", "iso"]
+
+
+@contextmanager
+def second_app(app, *, pool_size: int, max_overflow: int):
+    """Another app on the test database with its own pool, for tests that need many real connections."""
+    cfg = {k: app.config[k] for k in ("SECRET_KEY", "INSTANCE_PATH", "TRADING_KEYS_DIR", "SQLALCHEMY_DATABASE_URI",
+                                      "TRADING_PUBLICITY_SECONDS", "TRADING_MIN_ANNOUNCEMENT_SECONDS")}
+    cfg.update(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": pool_size, "max_overflow": max_overflow,
+                                          "pool_pre_ping": True})
+    other = create_app(cfg)
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()

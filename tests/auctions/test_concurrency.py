@@ -11,22 +11,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from trading import clock, create_app
+from tests.conftest import second_app
+from trading import clock
 from trading.extensions import db as _db
 
 
 @pytest.fixture
 def wide_app(app):
     """A second app on the same database whose pool holds a connection per thread (no pool queueing)."""
-    cfg = {k: app.config[k] for k in ("SECRET_KEY", "INSTANCE_PATH", "TRADING_KEYS_DIR", "SQLALCHEMY_DATABASE_URI",
-                                      "TRADING_PUBLICITY_SECONDS", "TRADING_MIN_ANNOUNCEMENT_SECONDS")}
-    cfg.update(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 70, "max_overflow": 10, "pool_pre_ping": True})
-    wide = create_app(cfg)
-    yield wide
-    with wide.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
+    with second_app(app, pool_size=70, max_overflow=10) as wide:
+        yield wide
 
 
 def _fire(app, calls):

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from trading import clock, create_app
+from tests.conftest import second_app
+from trading import clock
 from trading.extensions import db as _db
 
 N = 300
@@ -21,15 +22,8 @@ SCHEDULERS = 3
 
 @pytest.fixture
 def wide_app(app):
-    cfg = {k: app.config[k] for k in ("SECRET_KEY", "INSTANCE_PATH", "TRADING_KEYS_DIR", "SQLALCHEMY_DATABASE_URI",
-                                      "TRADING_PUBLICITY_SECONDS", "TRADING_MIN_ANNOUNCEMENT_SECONDS")}
-    cfg.update(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 8, "max_overflow": 4, "pool_pre_ping": True})
-    wide = create_app(cfg)
-    yield wide
-    with wide.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
+    with second_app(app, pool_size=8, max_overflow=4) as wide:
+        yield wide
 
 
 def _seed(app, factory) -> dict[str, set[str]]:
