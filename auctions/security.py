@@ -41,3 +41,7 @@ def on_project_closed(project, winner, actor: str) -> None:
 
 def on_winner_default(registration, reason: str, actor: str) -> None:
     gs().on_winner_default(registration, reason, actor)
+
+
+def hold_for_award(registration, actor: str) -> bool:
+    return bool(gs().hold_for_award(registration, actor))

@@ -203,6 +203,10 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
         old.annulled_at = at
     audit.record("award.annul", f"project:{project.id}",
                  {"reason": reason, "bidder_no": old.bidder_no if old else None, "price": project.final_price}, actor)
+    if old is not None:
+        # an objection upheld through no fault of the winner: its security is released (after a default
+        # it was already claimed or forfeited, and nothing is left to release)
+        sec.release_security(old, actor, f"成交结果撤销：{reason}")
     nxt = _next_best(project) if award_next else None
     if nxt is not None:
         reg, price = nxt
@@ -211,6 +215,8 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
         project.leader_id, project.current_price = reg.bidder_id, price
         project.publicity_ends_at = at + timedelta(seconds=publicity_seconds())
         project.outcome_reason = f"原成交人资格取消（{reason}），由第{_rank_label(project, reg)}名竞买人递补成交"
+        if not sec.hold_for_award(reg, actor):
+            project.outcome_reason += "；递补成交人的保证金已退还或保函已失效，签约前须重新提交"
         audit.record("award.next", f"project:{project.id}", {"bidder_no": reg.bidder_no, "price": price}, actor)
     else:
         _move(project, "fail")

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from auctions import collusion, serialize, services
 from auctions import registrations as regs
-from auctions import serialize, services
 from auctions.models import Registration, RegistrationStatus
 from trading import services as project_services
 from trading.clock import now
@@ -44,7 +44,7 @@ def registrations(project_id: int):
     items = regs.list_for_project(project)
     ready = {r.id: serialize.registration_json(r)["security_ready"] for r in items}
     return render_template("auctions/staff_registrations.html", project=project, items=items, ready=ready,
-                           status=effective_status(project))
+                           status=effective_status(project), collusion=collusion.project_signals(project))
 
 
 def _back(reg):

@@ -227,6 +227,35 @@ def on_project_closed(project: Project, winner: Registration | None, actor: str)
             _refund_due(dep, f"项目 {project.code} 竞价结束，未成交竞买人的保证金退还", actor)
 
 
+def hold_for_award(registration: Registration, actor: str) -> bool:
+    """递补: the bidder promoted to winner has its security held again until signing.
+
+    A guarantee released at the close is re-attached while still valid; a deposit that fell due but has
+    not been paid back stays. False when nothing can be held (refunded, expired): the promoted bidder must
+    then post security again before signing, which staff see in the outcome.
+    """
+    held = False
+    g = _locked_guarantee(registration)
+    if g is not None and g.status == GS.ATTACHED:
+        held = True
+    elif g is not None and g.status == GS.RELEASED and g.valid_until > now():
+        g.status = guarantee_next(g.status, "attach")
+        g.closed_at = g.close_reason = None
+        db.session.flush()
+        audit.record("guarantee.hold", f"guarantee:{g.guarantee_no}",
+                     {"registration": registration.id, "reason": "递补成交，保函继续有效至签约"}, actor)
+        held = True
+    dep = _locked_deposit(registration)
+    if dep is not None and dep.status == DS.RECEIVED:
+        if dep.refund_due_at is not None:
+            dep.refund_due_at = dep.refund_reason = None
+            db.session.flush()
+            audit.record("deposit.hold", f"deposit:{dep.id}",
+                         {"registration": registration.id, "reason": "递补成交，保证金暂不退还"}, actor)
+        held = True
+    return held
+
+
 def on_winner_default(registration: Registration, reason: str, actor: str) -> None:
     """The winner refused to sign: claim on its guarantee, or forfeit its cash deposit."""
     g = _locked_guarantee(registration)

@@ -15,6 +15,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.config.update(cfg)
+    from trading.security import IntegerConverter
+
+    app.url_map.converters["int"] = IntegerConverter  # bounded ids; before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_logging(app)
     register_extensions(app)

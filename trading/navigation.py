@@ -23,10 +23,24 @@ def register(provider: Callable) -> None:
         PROVIDERS.append(provider)
 
 
-def nav_items() -> list[NavItem]:
-    user = current_user if current_user and current_user.is_authenticated else None
+def _items(user) -> list[NavItem]:
     items: list[NavItem] = []
     for provider in PROVIDERS:
         for label, endpoint, kwargs in provider(user):
             items.append(NavItem(label, url_for(endpoint, **kwargs)))
     return items
+
+
+def nav_items() -> list[NavItem]:
+    user = current_user if current_user and current_user.is_authenticated else None
+    return _items(user)
+
+
+def nav_split() -> tuple[list[NavItem], list[NavItem]]:
+    """(links everyone sees, links of the signed-in user's role) — the latter go in the user's menu."""
+    public = _items(None)
+    user = current_user if current_user and current_user.is_authenticated else None
+    if user is None:
+        return public, []
+    seen = {i.url for i in public}
+    return public, [i for i in _items(user) if i.url not in seen]

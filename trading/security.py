@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug import routing
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
        "frame-ancestors 'none'")
+
+
+
+class IntegerConverter(routing.IntegerConverter):
+    """`<int:…>` in URLs: only 0…2**31-1 (a database INTEGER) match, so /projects/99999999999999999999 is a 404,
+    not a driver overflow (500 on SQLite, 503 on PostgreSQL). Bounded by the regex, not by `max`: werkzeug
+    answers 405 instead of 404 when a converter rejects a path another method's rule would take. A drop-in for
+    werkzeug's class of the same name (code that checks the converter's type or name keeps working)."""
+
+    regex = (r"(?:\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+             r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])(?!\d)")
+
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
@@ -17,7 +32,31 @@ RATE_LIMITS: dict[str, str] = {
     "api.token": "30 per minute",
     "auth.login": "30 per minute",
     "auth.register": "10 per minute",
+    # registrations and bids: counted per user (bidders behind one village NAT share an address), generous
+    # enough for any human and for a scripted client in a hot auction, not for a flood
+    "auctions_api.register": "30 per minute",
+    "auctions.register": "30 per minute",
+    "auctions_api.place_bid": "20 per second",
+    "auctions.bid": "20 per second",
+    # public forms anyone may post: objections during publicity and certificate verification uploads
+    "certificates_api.lodge": "10 per minute",
+    "certificates.lodge": "10 per minute",
+    "certificates_api.verify": "60 per minute",
+    "certificates.verify_page": "60 per minute",
 }
+PER_USER = {"auctions_api.register", "auctions.register", "auctions_api.place_bid", "auctions.bid"}
+
+
+def user_key() -> str:
+    """The bearer token (hashed: raw tokens never reach the limiter storage) or the session user; else the IP."""
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer " and auth[7:].strip():
+        return "tok:" + hashlib.sha256(auth[7:].strip().encode()).hexdigest()[:32]
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        return f"user:{current_user.get_id()}"
+    return "ip:" + (get_remote_address() or "")
 
 
 @limiter.request_filter
@@ -25,9 +64,11 @@ def _limits_off() -> bool:
     return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
-def limit(endpoint: str, value: str) -> None:
-    """Feature packages add their own limits (bids, registrations) from init_app."""
+def limit(endpoint: str, value: str, *, per_user: bool = False) -> None:
+    """Feature packages add their own limits from init_app (per_user: keyed by token/session, not IP)."""
     RATE_LIMITS[endpoint] = value
+    if per_user:
+        PER_USER.add(endpoint)
 
 
 def init_app(app: Flask) -> None:
@@ -56,6 +97,7 @@ def apply_limits(app: Flask) -> None:
     for endpoint, value in RATE_LIMITS.items():
         view = app.view_functions.get(endpoint)
         if view is not None and not getattr(view, "_rate_limited", False):
-            wrapped = limiter.limit(value)(view)
+            key = user_key if endpoint in PER_USER else get_remote_address
+            wrapped = limiter.limit(value, key_func=key)(view)
             wrapped._rate_limited = True  # type: ignore[attr-defined]
             app.view_functions[endpoint] = wrapped

@@ -8,7 +8,7 @@ from flask import Flask, request, url_for
 
 from trading import clock, money
 from trading.models import ORG_KIND_LABELS, ROLE_LABELS
-from trading.navigation import nav_items
+from trading.navigation import nav_items, nav_split
 from trading.panels import panels_for
 from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS
 from trading.states import STATUS_LABELS, ProjectStatus
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         now=clock.now, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, Pagination=Pagination,
-        center_name=lambda: app.config["TRADING_CENTER_NAME"], nav_items=nav_items,
+        center_name=lambda: app.config["TRADING_CENTER_NAME"], nav_items=nav_items, nav_split=nav_split,
         project_panels=panels_for,
     )
     app.jinja_env.trim_blocks = True

@@ -32,6 +32,7 @@
   }
   function cents(v) { return Math.round(Number(v) * 100); }
   function money(c) { return (c / 100).toFixed(2); }
+  var wasLeading = false;
   function show(text, kind) {
     if (!msg) { return; }
     msg.textContent = text || "";
@@ -101,9 +102,15 @@
         mineEl.className = a.my_sealed_at ? "mine is-leading" : "mine";
       }
       else if (a.leading) { text += "领先"; mineEl.className = "mine is-leading"; }
+      else if (wasLeading && a.bid_count > 0) {
+        /* replace a stale "出价成功" with the news that matters now */
+        text += "被超越"; mineEl.className = "mine is-outbid";
+        show("您的出价已被超越，当前价 " + fmt(a.current_price), "warning");
+      }
       else if (a.bid_count > 0) { text += "被超越"; mineEl.className = "mine is-outbid"; }
       else { text += "尚未出价"; mineEl.className = "mine"; }
       mineEl.textContent = text;
+      wasLeading = !sealed && !!a.leading;
       if (prioBtn) { prioBtn.hidden = !(current && !a.leading && !leaderPriority && a.status === "bidding"); }
     }
     if (input && !sealed) {

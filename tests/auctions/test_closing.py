@@ -166,3 +166,47 @@ def test_annul_award_without_next_fails_project(hall, app):
         p = annul_award(_db.session.get(Project, pid), reason="异议成立", actor="staff1", award_next=False)
         _db.session.commit()
         assert p.status == "failed" and p.winner_id is None and "异议成立" in p.outcome_reason
+
+
+def _deposit(app, reg_id):
+    from auctions.models import Registration
+    from guarantees import services as gs
+
+    with app.app_context():
+        dep = gs.deposit_of(_db.session.get(Registration, reg_id))
+        return dep.status, dep.refund_due_at is not None
+
+
+def test_next_best_keeps_its_security_until_signing_and_the_defaulter_forfeits(hall, api, app):
+    pid = hall.project()
+    a = hall.qualify(pid, "alice")
+    b = hall.qualify(pid, "bob")
+    hall.at(pid, 5)
+    _play(hall, pid, ("alice", "850.00"), ("bob", "870.00"))
+    hall.at(pid, 1, from_end=True)
+    hall.sweep()
+    assert _deposit(app, a["id"]) == ("received", True)  # a loser's deposit falls due at the close
+    r = api.post(f"/api/v1/projects/{pid}/winner-default", {"reason": "拒不签约", "award_next": True},
+                 user=hall.staff)
+    assert r.status_code == 200 and r.get_json()["price"] == "850.00"
+    assert _deposit(app, b["id"])[0] == "forfeited"
+    assert _deposit(app, a["id"]) == ("received", False)  # held again for the promoted bidder
+    assert "重新提交" not in r.get_json()["reason"]
+
+
+def test_an_upheld_objection_releases_the_annulled_winners_security(hall, app):
+    pid = hall.project()
+    a = hall.qualify(pid, "alice")
+    b = hall.qualify(pid, "bob")
+    hall.at(pid, 5)
+    _play(hall, pid, ("alice", "850.00"), ("bob", "870.00"))
+    hall.at(pid, 1, from_end=True)
+    hall.sweep()
+    from auctions.services import annul_award
+    from trading.models import Project
+
+    with app.app_context():
+        annul_award(_db.session.get(Project, pid), reason="异议成立：报名材料不实", actor="staff1", award_next=True)
+        _db.session.commit()
+    assert _deposit(app, b["id"]) == ("received", True)   # not forfeited: the objection was not a default
+    assert _deposit(app, a["id"]) == ("received", False)  # the new winner's deposit is held

@@ -171,6 +171,11 @@ def test_any_bid_sequence_keeps_the_invariants(direction, attempts, max_ext):
             assert sign * (res.amount - start) >= 0
         assert (res.amount - start) % inc == 0  # start ± k × increment
         assert res.after.ends_at >= state.ends_at  # never backwards
+        if res.extended:  # 延时竞价: accept_time + extension_seconds, within the cap
+            assert res.after.ends_at == at + timedelta(seconds=300)
+            assert max_ext is None or res.after.extensions_used <= max_ext
+        else:
+            assert res.after.ends_at == state.ends_at
         assert at < state.ends_at and at >= state.bidding_start
         assert res.after.bid_count == state.bid_count + 1
         state = res.after

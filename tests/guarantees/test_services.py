@@ -284,3 +284,29 @@ def test_a_released_guarantee_cannot_move_to_another_registration(app, setup, fa
         with pytest.raises(Invalid) as exc:
             services.check_guarantee(no, bidder="coopA", project=setup.project(), registration_id=ra + 100)
         assert exc.value.code == "guarantee_in_use"
+
+
+def test_a_bidder_promoted_by_next_best_award_has_its_released_guarantee_held_again(app, setup, factory, bank):
+    (ga, ra), (gb, rb), rc = _two_bidders(app, setup, factory, bank)
+    with app.app_context():
+        services.on_project_closed(setup.project(), _db.session.get(Registration, ra), "scheduler")
+        _db.session.commit()
+        assert services.find_guarantee(gb).status == "released"
+        assert services.hold_for_award(_db.session.get(Registration, rb), "staff1") is True
+        _db.session.commit()
+        assert services.find_guarantee(gb).status == "attached"
+        assert services.hold_for_award(_db.session.get(Registration, rc), "staff1") is True
+        _db.session.commit()
+        dep = _db.session.execute(select(Deposit).where(Deposit.registration_id == rc)).scalar_one()
+        assert dep.status == "received" and dep.refund_due_at is None
+
+
+def test_nothing_is_held_once_the_deposit_was_paid_back(app, setup, factory, bank):
+    (ga, ra), _, rc = _two_bidders(app, setup, factory, bank)
+    with app.app_context():
+        services.on_project_closed(setup.project(), _db.session.get(Registration, ra), "scheduler")
+        _db.session.commit()
+        dep = _db.session.execute(select(Deposit).where(Deposit.registration_id == rc)).scalar_one()
+        services.mark_refunded(dep.id, "staff1")
+        _db.session.commit()
+        assert services.hold_for_award(_db.session.get(Registration, rc), "staff1") is False
