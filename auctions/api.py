@@ -174,12 +174,12 @@ def bid_response(project_id: int, user: User, body: object, idem_key: str | None
             db.session.rollback()
             return prior.status_code, json.loads(prior.body)
     if project.method == "sealed":
-        row = services.submit_sealed(project_id, user, amount)
+        row = services.submit_sealed(project_id, user, amount, locked=project)
         out = {"seq": row.id, "amount": to_str(amount), "current_price": None, "sealed": True,
                "revision": row.revision, "ends_at": isoformat(project.ends_at or project.bidding_end),
                "server_time": isoformat(now())}
     else:
-        bid = services.place_bid(project_id, user, amount, ip=_client_ip())
+        bid = services.place_bid(project_id, user, amount, ip=_client_ip(), locked=project)
         out = {"seq": bid.seq, "amount": to_str(bid.amount), "current_price": to_str(project.current_price),
                "ends_at": isoformat(project.ends_at), "priority": bid.is_priority,
                "server_time": isoformat(now())}

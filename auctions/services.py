@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from auctions import rules, sealing
 from auctions import security as sec
@@ -52,18 +52,27 @@ def _registration(project_id: int, user_id: int) -> Registration | None:
 
 
 def _bidder(project: Project, user: User) -> tuple[rules.Bidder, Registration | None]:
-    reg = _registration(project.id, user.id)
+    """The bidder's registration and priority right, read in one round trip."""
+    holder = exists().where(ProjectPriorityHolder.project_id == project.id,
+                            ProjectPriorityHolder.user_id == user.id)
+    row = db.session.execute(select(Registration, holder.label("priority")).where(
+        Registration.project_id == project.id, Registration.bidder_id == user.id)).one_or_none()
+    reg, priority = (row[0], bool(row[1])) if row is not None else (None, is_priority_holder(project.id, user.id))
     qualified = reg is not None and reg.status == RegistrationStatus.QUALIFIED
-    return rules.Bidder(user.id, qualified, is_priority_holder(project.id, user.id)), reg
+    return rules.Bidder(user.id, qualified, priority), reg
 
 
 def _domain(err: rules.BidError) -> DomainError:
     return DomainError(err.message, code=err.code, status=err.status)
 
 
-def place_bid(project_id: int, user: User, amount: Decimal, *, ip: str | None = None) -> Bid:
-    """The bid transaction (DESIGN.md §5): lock the row, re-read, validate, record, update, audit."""
-    project = locked_project(project_id)
+def place_bid(project_id: int, user: User, amount: Decimal, *, ip: str | None = None,
+              locked: Project | None = None) -> Bid:
+    """The bid transaction (DESIGN.md §5): lock the row, re-read, validate, record, update, audit.
+
+    `locked` is the project row the caller already locked (FOR UPDATE) in this same transaction.
+    """
+    project = locked if locked is not None and locked.id == project_id else locked_project(project_id)
     at = now()
     bidder, reg = _bidder(project, user)
     try:
@@ -85,9 +94,9 @@ def place_bid(project_id: int, user: User, amount: Decimal, *, ip: str | None = 
     return bid
 
 
-def submit_sealed(project_id: int, user: User, amount: Decimal) -> SealedBid:
+def submit_sealed(project_id: int, user: User, amount: Decimal, *, locked: Project | None = None) -> SealedBid:
     """One sealed bid per bidder, replaceable until the end; stored encrypted, the amount never audited."""
-    project = locked_project(project_id)
+    project = locked if locked is not None and locked.id == project_id else locked_project(project_id)
     at = now()
     bidder, reg = _bidder(project, user)
     try:

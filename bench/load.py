@@ -1,19 +1,97 @@
-"""Out-of-process bid load generator (asyncio + httpx) for `make bench`.
+"""Out-of-process load generator for `make bench`: bids (hot or spread) or page reads, to 127.0.0.1 only.
 
-Each client owns one bidder token and loops: pick an auction (one hot auction, or spread over many), bid the
-price it last saw plus one increment, and on a refusal re-read the auction. Latency is measured per request.
-Loops are bounded in count and time and talk only to 127.0.0.1.
+    python -m bench.load SEED.json OUT.json --port 5180 --mode hot|spread|get --clients 32 --seconds 25
+
+Each client owns one bidder token and one HTTP/1.1 connection (re-opened when the server closes it) and
+loops: pick an auction (the hot one, or one of all at random), bid the price it last saw plus 1–3
+increments, and on a refusal re-read the auction (GET …/auction). Only the bid POSTs are timed.
+The client is a minimal asyncio HTTP/1.1 client rather than httpx: httpx costs ~5× the CPU per request,
+and on a 2-core machine every client cycle is taken from the server being measured.
+Loops are bounded in time (--seconds) and count (--max-requests per client).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import json
 import random
+import resource
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import httpx
+HOST = "127.0.0.1"
+
+
+class HTTPError(Exception):
+    pass
+
+
+class Conn:
+    """One keep-alive connection; reconnects when the server closed it (gunicorn's sync worker always does)."""
+
+    def __init__(self, port: int, token: str | None) -> None:
+        self.port, self.token = port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        assert self.reader is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept: */*\r\n"
+        if self.token:
+            head += f"Authorization: Bearer {self.token}\r\n"
+        if body:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + body)
+        try:
+            line = await self.reader.readline()
+            if not line:
+                raise HTTPError("connection closed before the status line")
+            status = int(line.split(b" ", 2)[1])
+            length, close, chunked = None, False, False
+            while True:
+                h = await self.reader.readline()
+                if h in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = h.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value.strip())
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+            if chunked:
+                data = b""
+                while True:
+                    size = int((await self.reader.readline()).strip().split(b";")[0], 16)
+                    if size == 0:
+                        await self.reader.readline()
+                        break
+                    data += await self.reader.readexactly(size + 2)
+                    data = data[:-2]
+            elif length is not None:
+                data = await self.reader.readexactly(length)
+            else:
+                data, close = await self.reader.read(), True
+        except BaseException:
+            await self.close()
+            raise
+        if close:
+            await self.close()
+        return status, data
 
 
 @dataclass
@@ -21,57 +99,150 @@ class Outcome:
     latencies_ms: list[float] = field(default_factory=list)
     accepted: int = 0
     refused: int = 0
-    failed: int = 0
-    accepted_seqs: list[tuple[int, int, str]] = field(default_factory=list)  # (project, seq, amount)
+    server_errors: int = 0
+    transport_errors: int = 0
+    other: int = 0
+    reads: int = 0
+    codes: Counter = field(default_factory=Counter)
+    accepted_bids: list[tuple[int, int, str, int]] = field(default_factory=list)  # (project, seq, amount, bidder)
 
 
-async def _client(base: str, token: str, auctions: list[dict], deadline: float, out: Outcome,
+async def _bidder(port: int, bidder: dict, auctions: list[dict], deadline: float, out: Outcome,
                   max_requests: int) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
+    conn = Conn(port, bidder["token"])
     known: dict[int, Decimal | None] = {a["id"]: None for a in auctions}
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=10.0) as http:
-        sent = 0
+    sent = 0
+    retry: dict | None = None
+    try:
         while time.monotonic() < deadline and sent < max_requests:
-            a = random.choice(auctions)
+            # after a refusal the bidder re-reads the room and tries the same auction again (at most twice)
+            a = retry or random.choice(auctions)
+            retry = None
             pid, inc, start = a["id"], Decimal(a["increment"]), Decimal(a["start_price"])
             price = known[pid]
-            amount = start if price is None else price + inc * random.choice((1, 1, 1, 2))
+            amount = start if price is None else price + inc * random.choice((1, 1, 2, 3))
+            body = json.dumps({"amount": format(amount, "f")}).encode()
+            sent += 1
             t0 = time.perf_counter()
             try:
-                r = await http.post(f"/api/v1/projects/{pid}/bids", json={"amount": format(amount, "f")})
-            except httpx.HTTPError:
-                out.failed += 1
+                status, data = await asyncio.wait_for(conn.request("POST", f"/api/v1/projects/{pid}/bids", body), 10)
+            except (TimeoutError, OSError, HTTPError, asyncio.IncompleteReadError, ValueError):
+                out.transport_errors += 1
+                await conn.close()
+                await asyncio.sleep(0.01)
                 continue
             out.latencies_ms.append((time.perf_counter() - t0) * 1000)
-            sent += 1
-            if r.status_code == 201:
-                body = r.json()
+            if status == 201:
+                res = json.loads(data)
                 out.accepted += 1
-                out.accepted_seqs.append((pid, body["seq"], body["amount"]))
-                known[pid] = Decimal(body["current_price"])
-            elif r.status_code >= 500:
-                out.failed += 1
+                out.accepted_bids.append((pid, res["seq"], res["amount"], bidder["id"]))
+                known[pid] = Decimal(res["current_price"])
+                continue
+            if status >= 500:
+                out.server_errors += 1
+                continue
+            if status != 409:
+                out.other += 1
+                out.codes[f"{status}"] += 1
+                continue
+            out.refused += 1
+            try:
+                code = json.loads(data)["error"]["code"]
+                out.codes[code] += 1
+                status, data = await asyncio.wait_for(
+                    conn.request("GET", f"/api/v1/projects/{pid}/auction?since=999999999"), 10)
+                out.reads += 1
+                if status == 200 and json.loads(data).get("current_price"):
+                    known[pid] = Decimal(json.loads(data)["current_price"])
+                if code == "bid_too_low" and len(auctions) > 1 and a.get("_tries", 0) < 2:
+                    retry = dict(a, _tries=a.get("_tries", 0) + 1)
+            except (TimeoutError, OSError, HTTPError, asyncio.IncompleteReadError, ValueError, KeyError):
+                out.transport_errors += 1
+                await conn.close()
+    finally:
+        await conn.close()
+
+
+async def _reader(port: int, paths: list[str], deadline: float, out: Outcome, max_requests: int) -> None:
+    conn = Conn(port, None)
+    sent = 0
+    try:
+        while time.monotonic() < deadline and sent < max_requests:
+            sent += 1
+            t0 = time.perf_counter()
+            try:
+                status, _ = await asyncio.wait_for(conn.request("GET", random.choice(paths)), 10)
+            except (TimeoutError, OSError, HTTPError, asyncio.IncompleteReadError, ValueError):
+                out.transport_errors += 1
+                await conn.close()
+                continue
+            out.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            if status == 200:
+                out.accepted += 1
+            elif status >= 500:
+                out.server_errors += 1
             else:
-                out.refused += 1
-                state = await http.get(f"/api/v1/projects/{pid}/auction?since=999999999")
-                if state.status_code == 200 and state.json().get("current_price"):
-                    known[pid] = Decimal(state.json()["current_price"])
+                out.other += 1
+                out.codes[f"{status}"] += 1
+    finally:
+        await conn.close()
 
 
-async def run_load(base: str, tokens: list[str], auctions: list[dict], clients: int, seconds: float,
-                   max_requests_per_client: int = 100000) -> tuple[Outcome, float]:
+async def run_load(port: int, seed: dict, mode: str, clients: int, seconds: float, max_requests: int) -> dict:
     out = Outcome()
     deadline = time.monotonic() + seconds
+    auctions = seed["auctions"][:1] if mode == "hot" else seed["auctions"]
+    bidders = seed["bidders"]
     t0 = time.perf_counter()
-    await asyncio.gather(*(_client(base, tokens[i % len(tokens)], auctions, deadline, out,
-                                   max_requests_per_client) for i in range(clients)))
-    return out, time.perf_counter() - t0
+    if mode == "get":
+        paths = ["/projects", "/projects?page=2", "/projects?status=bidding"]
+        tasks = [_reader(port, paths, deadline, out, max_requests) for _ in range(clients)]
+    else:
+        tasks = [_bidder(port, bidders[i % len(bidders)], auctions, deadline, out, max_requests)
+                 for i in range(clients)]
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - t0
+    lat = sorted(out.latencies_ms)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "mode": mode, "clients": clients, "seconds": elapsed, "requests": len(lat),
+        "rps": len(lat) / elapsed, "accepted_rps": out.accepted / elapsed,
+        "accepted": out.accepted, "refused": out.refused, "server_errors": out.server_errors,
+        "transport_errors": out.transport_errors, "other": out.other, "reads": out.reads,
+        "codes": dict(out.codes),
+        "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95), "p99_ms": percentile(lat, 99),
+        "max_ms": lat[-1] if lat else 0.0,
+        "client_cpu_s": ru.ru_utime + ru.ru_stime,
+        "accepted_bids": out.accepted_bids,
+    }
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
+def percentile(s: list[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not s:
         return 0.0
-    s = sorted(values)
     k = min(len(s) - 1, max(0, int(round(p / 100 * (len(s) - 1)))))
     return s[k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("seed")
+    ap.add_argument("out")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--mode", choices=("hot", "spread", "get"), required=True)
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=25)
+    ap.add_argument("--max-requests", type=int, default=200000)
+    args = ap.parse_args()
+    if not 1 <= args.clients <= 256 or not 0 < args.seconds <= 120:
+        ap.error("clients must be 1–256 and seconds 0–120")
+    with open(args.seed) as fh:
+        seed = json.load(fh)
+    res = asyncio.run(run_load(args.port, seed, args.mode, args.clients, args.seconds, args.max_requests))
+    with open(args.out, "w") as fh:
+        json.dump(res, fh)
+
+
+if __name__ == "__main__":
+    main()

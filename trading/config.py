@@ -81,6 +81,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "PER_PAGE": 20,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # on unless RATELIMIT_ENABLED=0 (the benchmark turns the limits off: it bids from 127.0.0.1 only)
+        "RATELIMIT_ENABLED": _int_env("RATELIMIT_ENABLED", 1) != 0,
     }
     cfg.update(overrides)
     if "SECRET_KEY" not in cfg:
