@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel
 
+from auctions import bidstore, serialize, services
 from auctions import registrations as regs
-from auctions import serialize, services
 from trading.apiutil import (
     bearer_user,
     json_body,
     jsonify,
     page_args,
     parse_body,
+    require_principal,
     require_user,
     roles_required,
 )
@@ -158,31 +160,33 @@ def parse_bid_amount(body: object):
         raise Invalid(str(exc), code="invalid_amount", fields={"amount": str(exc)}) from None
 
 
-def bid_response(project_id: int, user: User, body: object, idem_key: str | None) -> tuple[int, dict]:
-    """The bid use case at the request boundary, shared by the API and the live room's form."""
+def bid_response(project_id: int, user: Any, body: object, idem_key: str | None) -> tuple[int, dict]:
+    """The bid use case at the request boundary, shared by the API and the live room's form.
+
+    `user` needs `id` and `username` (an ORM user or a token's Principal)."""
     amount = parse_bid_amount(body)
-    request_hash = hashlib.sha256(f"{project_id}|".encode() + json.dumps(body, sort_keys=True, default=str)
-                                  .encode()).hexdigest()
-    project = services.locked_project(project_id)  # serialises replays of one key with the bid itself
+    if idem_key and len(idem_key) > 128:
+        raise Invalid("Idempotency-Key 过长（最多 128 个字符）", fields={"Idempotency-Key": "过长"})
+    locked = bidstore.lock(project_id, user.id)  # serialises replays of one key with the bid itself
+    request_hash = None
     if idem_key:
-        if len(idem_key) > 128:
-            raise Invalid("Idempotency-Key 过长（最多 128 个字符）", fields={"Idempotency-Key": "过长"})
+        request_hash = hashlib.sha256(f"{project_id}|".encode() + json.dumps(body, sort_keys=True, default=str)
+                                      .encode()).hexdigest()
         prior = db.session.query(IdempotencyKey).filter_by(user_id=user.id, key=idem_key).one_or_none()
         if prior is not None:
             if prior.request_hash != request_hash:
                 raise Conflict("该 Idempotency-Key 已用于另一笔不同的报价", code="idempotency_key_reused")
             db.session.rollback()
             return prior.status_code, json.loads(prior.body)
-    if project.method == "sealed":
-        row = services.submit_sealed(project_id, user, amount, locked=project)
+    if locked.auction.method == "sealed":
+        row = services.submit_sealed(project_id, user, amount)
         out = {"seq": row.id, "amount": to_str(amount), "current_price": None, "sealed": True,
-               "revision": row.revision, "ends_at": isoformat(project.ends_at or project.bidding_end),
+               "revision": row.revision, "ends_at": isoformat(locked.auction.ends_at),
                "server_time": isoformat(now())}
     else:
-        bid = services.place_bid(project_id, user, amount, ip=_client_ip(), locked=project)
-        out = {"seq": bid.seq, "amount": to_str(bid.amount), "current_price": to_str(project.current_price),
-               "ends_at": isoformat(project.ends_at), "priority": bid.is_priority,
-               "server_time": isoformat(now())}
+        bid = services.place_bid(project_id, user, amount, ip=_client_ip(), locked=locked)
+        out = {"seq": bid.seq, "amount": to_str(bid.amount), "current_price": to_str(bid.current_price),
+               "ends_at": isoformat(bid.ends_at), "priority": bid.is_priority, "server_time": isoformat(now())}
     if idem_key:
         db.session.add(IdempotencyKey(user_id=user.id, key=idem_key, request_hash=request_hash, status_code=201,
                                       body=json.dumps(out, ensure_ascii=False)))
@@ -191,11 +195,12 @@ def bid_response(project_id: int, user: User, body: object, idem_key: str | None
 
 
 @bp.post("/projects/<int:project_id>/bids")
-@roles_required("bidder")
+@roles_required("bidder", principal=True)
 @doc("出价（网络竞价）或提交/替换密封报价；支持 Idempotency-Key", body=BidIn, response=BidOut, status=201,
      tag="bidding")
 def place_bid(project_id: int):
-    status, out = bid_response(project_id, require_user(), json_body(), request.headers.get("Idempotency-Key"))
+    status, out = bid_response(project_id, require_principal(), json_body(),
+                               request.headers.get("Idempotency-Key"))
     return jsonify(out, status)
 
 

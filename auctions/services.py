@@ -5,21 +5,24 @@ They flush and audit inside the caller's transaction and raise typed errors; vie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, select
 
-from auctions import rules, sealing
+from auctions import bidstore, rules, sealing
 from auctions import security as sec
 from auctions.models import Bid, Registration, RegistrationStatus, SealedBid
 from trading import audit
-from trading.clock import now
+from trading.clock import isoformat, now
 from trading.db import lock
 from trading.errors import Conflict, DomainError, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Project, ProjectPriorityHolder, User
+from trading.money import to_str
 from trading.states import InvalidTransition, ProjectStatus, next_status
 
 S = ProjectStatus
@@ -30,16 +33,6 @@ def locked_project(project_id: int) -> Project:
     if project is None:
         raise NotFound("项目不存在", code="not_found")
     return project
-
-
-def snapshot(p: Project) -> rules.Auction:
-    return rules.Auction(
-        method=p.method, direction=p.direction, status=p.status, start_price=p.start_price,
-        increment=p.increment, bidding_start=p.bidding_start, ends_at=p.ends_at or p.bidding_end,
-        extension_seconds=p.extension_seconds or 0, max_extensions=p.max_extensions,
-        reserve_price=p.reserve_price, current_price=p.current_price, leader_id=p.leader_id,
-        leader_is_priority=bool(p.leader_is_priority), bid_count=p.bid_count or 0,
-        extensions_used=p.extensions_used or 0)
 
 
 def is_priority_holder(project_id: int, user_id: int) -> bool:
@@ -62,36 +55,48 @@ def _bidder(project: Project, user: User) -> tuple[rules.Bidder, Registration | 
     return rules.Bidder(user.id, qualified, priority), reg
 
 
-def _domain(err: rules.BidError) -> DomainError:
-    return DomainError(err.message, code=err.code, status=err.status)
+def _domain(err: rules.BidError, a: rules.Auction | None = None, at: datetime | None = None) -> DomainError:
+    """A refused bid as the API's error; an open auction's refusal also carries the room's public state, so a
+    bidder's client can offer the next valid amount without reading the room again."""
+    exc = DomainError(err.message, code=err.code, status=err.status)
+    if a is not None and a.method == "auction" and at is not None:
+        exc.extra = {"current_price": to_str(a.current_price) if a.current_price is not None else None,
+                     "bid_count": a.bid_count, "ends_at": isoformat(a.ends_at), "server_time": isoformat(at)}
+    return exc
 
 
-def place_bid(project_id: int, user: User, amount: Decimal, *, ip: str | None = None,
-              locked: Project | None = None) -> Bid:
+@dataclass(frozen=True)
+class Placed:
+    """An accepted open-auction bid and the auction after it."""
+
+    seq: int
+    amount: Decimal
+    is_priority: bool
+    current_price: Decimal
+    ends_at: datetime
+
+
+def place_bid(project_id: int, user: Any, amount: Decimal, *, ip: str | None = None,
+              locked: bidstore.Locked | None = None) -> Placed:
     """The bid transaction (DESIGN.md §5): lock the row, re-read, validate, record, update, audit.
 
-    `locked` is the project row the caller already locked (FOR UPDATE) in this same transaction.
+    `user` needs `id` and `username`; `locked` is the row the caller already locked in this transaction.
+    The time that judges the bid is read after the lock is held.
     """
-    project = locked if locked is not None and locked.id == project_id else locked_project(project_id)
+    if locked is None or locked.project_id != project_id:
+        locked = bidstore.lock(project_id, user.id)
     at = now()
-    bidder, reg = _bidder(project, user)
     try:
-        res = rules.validate_bid(snapshot(project), bidder, amount, at)
+        res = rules.validate_bid(locked.auction, locked.bidder, amount, at)
     except rules.BidError as err:
-        raise _domain(err) from None
-    assert reg is not None  # a qualified bidder has a registration
+        raise _domain(err, locked.auction, at) from None
     after = res.after
-    project.current_price, project.leader_id = after.current_price, after.leader_id
-    project.leader_is_priority, project.bid_count = after.leader_is_priority, after.bid_count
-    project.ends_at, project.extensions_used = after.ends_at, after.extensions_used
-    bid = Bid(project_id=project.id, seq=after.bid_count, registration_id=reg.id, bidder_id=user.id,
-              amount=res.amount, is_priority=res.is_priority, at=at, ends_at_after=after.ends_at, ip=ip)
-    db.session.add(bid)
-    audit.record("bid.place", f"project:{project.id}",
-                 {"seq": bid.seq, "amount": res.amount, "bidder_no": reg.bidder_no, "priority": res.is_priority,
-                  "ends_at": after.ends_at.isoformat()}, user.username)
-    db.session.flush()
-    return bid
+    entry = {"action": "bid.place", "obj": f"project:{project_id}", "actor": user.username,
+             "data": {"seq": after.bid_count, "amount": res.amount, "bidder_no": locked.bidder_no,
+                      "priority": res.is_priority, "ends_at": after.ends_at.isoformat()}}
+    bidstore.record(locked, user.id, res, at, ip, entry)
+    assert after.current_price is not None
+    return Placed(after.bid_count, res.amount, res.is_priority, after.current_price, after.ends_at)
 
 
 def submit_sealed(project_id: int, user: User, amount: Decimal, *, locked: Project | None = None) -> SealedBid:
@@ -100,7 +105,7 @@ def submit_sealed(project_id: int, user: User, amount: Decimal, *, locked: Proje
     at = now()
     bidder, reg = _bidder(project, user)
     try:
-        rules.validate_sealed(snapshot(project), bidder, amount, at)
+        rules.validate_sealed(bidstore.snapshot(project), bidder, amount, at)
     except rules.BidError as err:
         raise _domain(err) from None
     assert reg is not None

@@ -4,7 +4,8 @@
 
 Each client owns one bidder token and one HTTP/1.1 connection (re-opened when the server closes it) and
 loops: pick an auction (the hot one, or one of all at random), bid the price it last saw plus 1–3
-increments, and on a refusal re-read the auction (GET …/auction). Only the bid POSTs are timed.
+increments; a refusal carries the auction's current price (API.md errors, extended), and only a refusal without
+it makes the client re-read the auction (GET …/auction). Only the bid POSTs are timed.
 The client is a minimal asyncio HTTP/1.1 client rather than httpx: httpx costs ~5× the CPU per request,
 and on a 2-core machine every client cycle is taken from the server being measured.
 Loops are bounded in time (--seconds) and count (--max-requests per client).
@@ -147,13 +148,18 @@ async def _bidder(port: int, bidder: dict, auctions: list[dict], deadline: float
                 continue
             out.refused += 1
             try:
-                code = json.loads(data)["error"]["code"]
+                err = json.loads(data)["error"]
+                code = err["code"]
                 out.codes[code] += 1
-                status, data = await asyncio.wait_for(
-                    conn.request("GET", f"/api/v1/projects/{pid}/auction?since=999999999"), 10)
-                out.reads += 1
-                if status == 200 and json.loads(data).get("current_price"):
-                    known[pid] = Decimal(json.loads(data)["current_price"])
+                if "current_price" in err:  # an open auction's refusal carries the room's current price
+                    if err["current_price"]:
+                        known[pid] = Decimal(err["current_price"])
+                else:  # otherwise the bidder re-reads the room
+                    status, data = await asyncio.wait_for(
+                        conn.request("GET", f"/api/v1/projects/{pid}/auction?since=999999999"), 10)
+                    out.reads += 1
+                    if status == 200 and json.loads(data).get("current_price"):
+                        known[pid] = Decimal(json.loads(data)["current_price"])
                 if code == "bid_too_low" and len(auctions) > 1 and a.get("_tries", 0) < 2:
                     retry = dict(a, _tries=a.get("_tries", 0) + 1)
             except (TimeoutError, OSError, HTTPError, asyncio.IncompleteReadError, ValueError, KeyError):

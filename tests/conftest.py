@@ -56,8 +56,8 @@ def app(instance_dir):
         "TRADING_DEFAULT_EXTENSION_SECONDS": 300,
         "RATELIMIT_ENABLED": False,
         # tests commit thousands of tiny transactions; durability across a crash is not what they test
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **(
-            {"connect_args": {"options": "-c synchronous_commit=off"}} if url.startswith("postgresql") else {})},
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "connect_args": {"options": "-c synchronous_commit=off"}} if url.startswith("postgresql") else {},
         "TRADING_TOKEN_TTL_SECONDS": 30 * 86400,
     })
     with app.app_context():
@@ -244,8 +244,7 @@ def second_app(app, *, pool_size: int, max_overflow: int):
     cfg = {k: app.config[k] for k in ("SECRET_KEY", "INSTANCE_PATH", "TRADING_KEYS_DIR", "SQLALCHEMY_DATABASE_URI",
                                       "TRADING_PUBLICITY_SECONDS", "TRADING_MIN_ANNOUNCEMENT_SECONDS")}
     cfg.update(TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": pool_size, "max_overflow": max_overflow,
-                                          "pool_pre_ping": True})
+               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": pool_size, "max_overflow": max_overflow})
     other = create_app(cfg)
     try:
         yield other

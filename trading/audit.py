@@ -6,9 +6,10 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 
 from trading.clock import now
+from trading.db import driver_cursor
 from trading.extensions import db
 from trading.models import AuditEntry, AuditHead
 
@@ -40,31 +41,46 @@ def _head() -> AuditHead:
 # PostgreSQL: lock the head, advance it and insert the entry in ONE statement, so the global head lock is
 # held for one round trip and the commit. The hash is entry_hash's exactly: "seq" sorts last among the
 # canonical keys, so the hashed bytes are prev_hash ‖ body_head ‖ str(seq) ‖ "}" (UTF-8).
-_APPEND = text("""
-WITH old AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
-new AS (
+# The CTEs are public so that a hot path can prepend its own data-modifying CTEs and write its rows and their
+# audit entry in one statement (auctions.bidstore); parameters come from append_params (psycopg style).
+APPEND_CTES = """
+audit_old AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+audit_new AS (
   UPDATE audit_head AS h
-     SET seq = old.seq + 1,
-         hash = encode(sha256(convert_to(old.hash || :body_head || (old.seq + 1)::text || '}', 'UTF8')), 'hex')
-    FROM old WHERE h.id = 1
-  RETURNING h.seq AS seq, h.hash AS hash, old.hash AS prev_hash)
+     SET seq = audit_old.seq + 1,
+         hash = encode(sha256(convert_to(audit_old.hash || %(audit_body_head)s || (audit_old.seq + 1)::text || '}',
+                                         'UTF8')), 'hex')
+    FROM audit_old WHERE h.id = 1
+  RETURNING h.seq AS seq, h.hash AS hash, audit_old.hash AS prev_hash)
 INSERT INTO audit_log (seq, at, actor, action, object, data, prev_hash, hash)
-SELECT seq, :at, :actor, :action, :object, CAST(:data AS JSON), prev_hash, hash FROM new
+SELECT seq, %(audit_at)s, %(audit_actor)s, %(audit_action)s, %(audit_object)s, CAST(%(audit_data)s AS JSON),
+       prev_hash, hash FROM audit_new
 RETURNING seq, prev_hash, hash
-""").bindparams(bindparam("at", type_=AuditEntry.__table__.c.at.type))
+"""
+_APPEND_PG = "WITH " + APPEND_CTES
+
+
+def append_params(action: str, obj: str, data: dict | None = None, actor: str | None = None) -> dict[str, Any]:
+    """The parameters of APPEND_CTES for one entry (the same normalisation as record)."""
+    data_json = canonical(data or {}).decode("utf-8")
+    actor = actor or "system"
+    at = now()
+    body = canonical({"at": at.isoformat(), "actor": actor, "action": action, "object": obj,
+                      "data": json.loads(data_json)})
+    return {"audit_body_head": body[:-1].decode("utf-8") + ',"seq":', "audit_at": at, "audit_actor": actor,
+            "audit_action": action, "audit_object": obj, "audit_data": data_json}
 
 
 def _append_pg(action: str, obj: str, data: dict, actor: str) -> AuditEntry | None:
-    at = now()
-    body = canonical({"at": at.isoformat(), "actor": actor, "action": action, "object": obj, "data": data})
+    params = append_params(action, obj, data, actor)
     db.session.flush()  # the caller's pending rows first, as the ORM path's autoflush does
-    row = db.session.execute(_APPEND, {"body_head": body[:-1].decode("utf-8") + ',"seq":', "at": at,
-                                       "actor": actor, "action": action, "object": obj,
-                                       "data": canonical(data).decode("utf-8")}).one_or_none()
+    with driver_cursor() as cur:
+        cur.execute(_APPEND_PG, params)
+        row = cur.fetchone()
     if row is None:  # no head row (a hand-made schema): the ORM path creates it
         return None
-    return AuditEntry(seq=row.seq, at=at, actor=actor, action=action, object=obj, data=data,
-                      prev_hash=row.prev_hash, hash=row.hash)
+    return AuditEntry(seq=row[0], at=params["audit_at"], actor=actor, action=action, object=obj, data=data,
+                      prev_hash=row[1], hash=row[2])
 
 
 def record(action: str, obj: str, data: dict | None = None, actor: str | None = None) -> AuditEntry:

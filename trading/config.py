@@ -60,7 +60,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "INSTANCE_PATH": str(instance),
         "TRADING_ENV": "production" if production else "development",
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(db_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},  # stale connections: trading.db pings those idle > 1 s
         "TRADING_MIN_ANNOUNCEMENT_SECONDS": _int_env("TRADING_MIN_ANNOUNCEMENT_SECONDS", 432000),
         "TRADING_PUBLICITY_SECONDS": _int_env("TRADING_PUBLICITY_SECONDS", 432000),
         "TRADING_DEFAULT_EXTENSION_SECONDS": _int_env("TRADING_DEFAULT_EXTENSION_SECONDS", 300),

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from trading.extensions import db
+
+# A pooled connection idle longer than this is pinged before it is handed out (SQLAlchemy's pool_pre_ping pings
+# every checkout: one round trip per request). A busy worker reuses its connection within milliseconds, so the
+# ping is skipped exactly when it would cost the most; a connection that sat idle, across which the server may
+# have restarted, is still checked. A connection that dies while in use makes its request answer 503 and
+# SQLAlchemy then invalidates the whole pool, so the next request reconnects by itself.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
+        _ping_after_idle(engine)
         return
 
     @event.listens_for(engine, "connect")
@@ -30,6 +41,26 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _ping_after_idle(engine: Engine) -> None:
+    if engine.pool._pre_ping:  # the caller asked for a ping on every checkout: nothing to add
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # a new connection, or one used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # the pool discards this connection and checks out another (SQLAlchemy's documented recipe)
+            raise DisconnectionError("stale pooled connection") from exc
+
+
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
@@ -40,3 +71,9 @@ def lock(model, ident, *, skip_locked: bool = False):
     if is_postgres():
         stmt = stmt.with_for_update(skip_locked=skip_locked)
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def driver_cursor():
+    """A DB-API cursor on the connection the session's current transaction runs on (plain SQL on hot paths;
+    it commits and rolls back with the session)."""
+    return db.session.connection().connection.driver_connection.cursor()

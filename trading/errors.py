@@ -16,11 +16,14 @@ class DomainError(Exception):
         if status:
             self.status = status
         self.fields = fields
+        self.extra: dict | None = None  # more members of the error object (API.md: extend, never break)
 
     def to_json(self) -> dict:
         err: dict = {"code": self.code, "message": self.message}
         if self.fields:
             err["fields"] = self.fields
+        if self.extra:
+            err.update({k: v for k, v in self.extra.items() if k not in err})
         return {"error": err}
 
 

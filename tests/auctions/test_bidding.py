@@ -97,6 +97,28 @@ def test_priority_holder_matches_and_is_shown_as_such(hall, api, factory):
     assert hall.bid(pid, "alice", "850.00").get_json()["error"]["code"] == "bid_too_low"
 
 
+def test_refusal_carries_the_current_price_so_the_client_need_not_reread(hall, room, api):
+    assert hall.bid(room, "alice", "800.00").status_code == 201
+    assert hall.bid(room, "bob", "830.00").status_code == 201
+    r = hall.bid(room, "alice", "820.00")
+    err = r.get_json()["error"]
+    assert r.status_code == 409 and err["code"] == "bid_too_low"
+    assert err["current_price"] == "830.00" and err["bid_count"] == 2 and "830" in err["message"]
+    assert err["ends_at"].endswith("+08:00") and err["server_time"].endswith("+08:00")
+    room_state = api.get(f"/api/v1/projects/{room}/auction").get_json()
+    assert err["ends_at"] == room_state["ends_at"]
+    # the refusal changed nothing; the bid the price invites is accepted
+    assert hall.bid(room, "alice", "840.00").status_code == 201
+
+
+def test_sealed_refusal_reveals_no_price(hall):
+    pid = hall.project(method="sealed")
+    hall.qualify(pid, "alice")
+    hall.at(pid, 5)
+    err = hall.bid(pid, "alice", "700.00").get_json()["error"]
+    assert err["code"] == "bid_too_low" and "current_price" not in err and "bid_count" not in err
+
+
 def test_idempotency_key_replays_the_first_response(hall, room, api):
     h = {"Idempotency-Key": "k-123"}
     r1 = hall.bid(room, "alice", "800.00", headers=h)
