@@ -188,6 +188,8 @@
           poll();
         } else {
           show(res.j.error ? res.j.error.message : "出价未被接受", "danger");
+          /* a refusal carries the current price: refresh the room now rather than at the next tick */
+          if (res.j.error && res.j.error.current_price !== undefined) { poll(); }
         }
       })
       .catch(function () { show("网络异常，出价结果未知，请查看出价记录后再试", "danger"); })
