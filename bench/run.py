@@ -154,6 +154,24 @@ class Servers:
         return total / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time (utime + stime) of the PostgreSQL server's processes (backends, WAL writer…), from /proc; the
+    pooled backends of the workers live through a whole phase, so the difference over a phase is its cost."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            if "(postgres)" not in stat and "(postmaster)" not in stat:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def load(seed_path: Path, out: Path, port: int, mode: str, clients: int, seconds: float, env: dict) -> dict:
     run([sys.executable, "-m", "bench.load", str(seed_path), str(out), "--port", str(port), "--mode", mode,
          "--clients", str(clients), "--seconds", str(seconds)], env, timeout=seconds + 60)
@@ -237,16 +255,20 @@ def main() -> None:
         runs: dict[str, dict] = {}
         for mode in args.modes.split(","):
             for c in clients:
-                cpu0 = servers.cpu_seconds()
+                cpu0, pg0 = servers.cpu_seconds(), postgres_cpu_seconds()
                 r = load(seed_path, tmp / f"{mode}_{c}.json", args.port, mode, c, args.seconds, env)
-                r["server_cpu_ms_per_req"] = (servers.cpu_seconds() - cpu0) * 1000 / max(1, r["requests"] + r["reads"])
+                n = max(1, r["requests"] + r["reads"])
+                r["server_cpu_ms_per_req"] = (servers.cpu_seconds() - cpu0) * 1000 / n
+                r["postgres_cpu_ms_per_req"] = (postgres_cpu_seconds() - pg0) * 1000 / n
+                r["client_cpu_ms_per_req"] = r["client_cpu_s"] * 1000 / n
                 accepted += r.pop("accepted_bids")
                 runs[f"{mode}_{c}"] = r
                 log(f"{mode:6} c={c:3}: {r['rps']:7.1f} bids/s ({r['accepted_rps']:6.1f} accepted/s), "
                     f"p50 {r['p50_ms']:6.1f} p95 {r['p95_ms']:6.1f} p99 {r['p99_ms']:6.1f} ms; "
                     f"201 {r['accepted']} 409 {r['refused']} 5xx {r['server_errors']} "
                     f"transport {r['transport_errors']} other {r['other']} {r['codes']}; client CPU "
-                    f"{r['client_cpu_s']:.1f}s, server CPU {r['server_cpu_ms_per_req']:.2f} ms/request")
+                    f"{r['client_cpu_s']:.1f}s; CPU per request: workers {r['server_cpu_ms_per_req']:.2f} ms, "
+                    f"PostgreSQL {r['postgres_cpu_ms_per_req']:.2f} ms, load generator {r['client_cpu_ms_per_req']:.2f} ms")
         page = load(seed_path, tmp / "page.json", args.port, "get", 16, min(args.seconds, 15), env)
         log(f"GET /projects c=16: {page['rps']:.1f} req/s, p50 {page['p50_ms']:.1f} p99 {page['p99_ms']:.1f} ms, "
             f"5xx {page['server_errors']}")
@@ -298,6 +320,8 @@ def main() -> None:
                 put(f"bid_409_{mode}_{c}", r["refused"], "responses")
                 put(f"bid_failed_{mode}_{c}", r["server_errors"] + r["transport_errors"], "responses")
                 put(f"server_cpu_ms_per_req_{mode}_{c}", r["server_cpu_ms_per_req"], "ms")
+                put(f"postgres_cpu_ms_per_req_{mode}_{c}", r["postgres_cpu_ms_per_req"], "ms")
+                put(f"client_cpu_ms_per_req_{mode}_{c}", r["client_cpu_ms_per_req"], "ms")
         for key, tps in pg.items():
             put(f"pg_tps_{key}", tps, "tps")
         put("load_average_1m_at_end", os.getloadavg()[0], "load")
