@@ -203,6 +203,7 @@ def test_auction_from_listing_to_verified_certificate(app, live, factory, playwr
         bob.goto(f"{live}/projects/{pid}")
         panel = bob.locator("#auction-panel")
         panel.locator("input[name=security_type][value=deposit]").check()
+        expect(panel.locator("input[name=guarantee_no]")).to_be_hidden()  # only asked for a guarantee
         shots(bob, "bidder-deposit-registration")
         panel.locator("button:has-text('提交报名')").click()
         expect(bob.locator(".flash-success")).to_contain_text("待工作人员确认到账")
