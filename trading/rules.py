@@ -54,9 +54,20 @@ def check_windows(w: Windows, now: datetime, min_announcement_seconds: int) -> N
     # the announcement runs from approval when announce_start lies in the past
     effective_start = max(w.announce_start, now)
     if w.bidding_start - effective_start < timedelta(seconds=min_announcement_seconds):
-        days = min_announcement_seconds / 86400
-        shown = f"{days:g}天" if min_announcement_seconds >= 86400 else f"{min_announcement_seconds}秒"
-        raise WindowError(f"公告期不足：从公告开始到竞价开始至少需要{shown}")
+        raise WindowError(f"公告期不足：从公告开始到竞价开始至少需要{duration_label(min_announcement_seconds)}")
+
+
+def duration_label(seconds: int) -> str:
+    """A period in words: 5天, 1天12小时, 2小时30分钟, 45秒 (at most the two largest units, none of them zero)."""
+    seconds = max(0, int(seconds))
+    parts = []
+    for unit, size in (("天", 86400), ("小时", 3600), ("分钟", 60), ("秒", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+        elif parts:
+            break  # 1天0小时5分 reads as noise: stop at the first empty unit after a non-empty one
+    return "".join(parts[:2]) or "0秒"
 
 
 def check_project(data: dict, now: datetime, min_announcement_seconds: int) -> None:

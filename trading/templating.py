@@ -10,7 +10,7 @@ from trading import clock, money
 from trading.models import ORG_KIND_LABELS, ROLE_LABELS
 from trading.navigation import nav_items, nav_split
 from trading.panels import panels_for
-from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS
+from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, duration_label
 from trading.states import STATUS_LABELS, ProjectStatus
 
 
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
         status_label=status_label, kind_label=lambda k: KIND_LABELS.get(k, k),
         method_label=lambda m: METHOD_LABELS.get(m, m), direction_label=lambda d: DIRECTION_LABELS.get(d, d),
         unit_label=lambda u: UNIT_LABELS.get(u, u), role_label=lambda r: ROLE_LABELS.get(r, r),
-        org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k),
+        org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k), duration=duration_label,
     )
     app.jinja_env.globals.update(
         now=clock.now, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, Pagination=Pagination,

@@ -208,3 +208,23 @@ def test_my_projects_lists_only_my_own_with_badges(client, people, api, factory)
     assert "村集体闲置厂房出租" in html and "别村的鱼塘" not in html
     assert 'badge badge-draft' in html
     assert "没有该状态的项目" in client.get("/my/projects?status=awarded").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("seconds", "label"), [
+    (432000, "5天"), (129600, "1天12小时"), (9000, "2小时30分钟"), (45, "45秒"), (30, "30秒"),
+    (86400 + 5, "1天"), (0, "0秒")])
+def test_durations_read_in_words(seconds, label):
+    from trading.rules import duration_label
+
+    assert duration_label(seconds) == label
+
+
+def test_project_form_states_a_short_announcement_period_in_words(client, people, app):
+    login(client, "village1")
+    app.config["TRADING_MIN_ANNOUNCEMENT_SECONDS"], old = 90, app.config["TRADING_MIN_ANNOUNCEMENT_SECONDS"]
+    try:
+        html = client.get("/my/projects/new").get_data(as_text=True)
+    finally:
+        app.config["TRADING_MIN_ANNOUNCEMENT_SECONDS"] = old
+    assert "公告期不少于 1分钟30秒" in html and "0 天" not in html
+    assert "公告期不少于 5天" in client.get("/my/projects/new").get_data(as_text=True)
