@@ -201,7 +201,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=25)
     ap.add_argument("--pg-seconds", type=float, default=12)
     ap.add_argument("--cert-seconds", type=float, default=20)
-    ap.add_argument("--workers", type=int, default=4)
+    # 3 sync workers on this 2-core machine: with the bid path down to ~2 ms of CPU, a 4th worker only adds
+    # context switches (A/B figures in bench/README.md)
+    ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--worker-class", default="sync")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bidders", type=int, default=64)
