@@ -229,6 +229,8 @@ class ProjectForm(FlaskForm):
             if name in self:
                 self[name].errors = [*self[name].errors, msg]
                 placed = True
+            elif name != "body":
+                self.form_errors.append(msg)  # about several fields at once (the windows): on top
         if not placed or err.code == "invalid_window":
             self.form_errors.append(err.message)
         self._errors = None  # recompute form.errors with what was added

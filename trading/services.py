@@ -43,6 +43,8 @@ def parse_project(body: object) -> ProjectIn:
         data = ProjectIn.model_validate(body)
     except ValidationError as exc:
         fields = field_errors(exc)
+        if (problem := _window_problem(body, fields)) is not None:
+            fields["windows"] = problem  # every problem at once, not the window rules only after the rest
         raise Invalid("以下字段有误：" + "、".join(fields), fields=fields) from None
     try:
         check_project(data.model_dump(), now(), _min_announcement())
@@ -51,6 +53,26 @@ def parse_project(body: object) -> ProjectIn:
     except WindowError as exc:
         raise Invalid(str(exc), code="invalid_window") from None
     return data
+
+
+_WINDOW_FIELDS = ("announce_start", "registration_end", "bidding_start", "bidding_end")
+
+
+def _window_problem(body: dict, field_problems: dict[str, str]) -> str | None:
+    """The window rules' verdict on a body whose other fields failed, when its four windows are themselves valid."""
+    if any(name in field_problems for name in _WINDOW_FIELDS):
+        return None
+    try:
+        parsed = [datetime.fromisoformat(body[name]) for name in _WINDOW_FIELDS]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if any(t.tzinfo is None for t in parsed):
+        return None
+    try:
+        check_windows(Windows(*parsed), now(), _min_announcement())
+    except WindowError as exc:
+        return str(exc)
+    return None
 
 
 def next_code(prefix: str, year: int) -> str:

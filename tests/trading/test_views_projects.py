@@ -228,3 +228,17 @@ def test_project_form_states_a_short_announcement_period_in_words(client, people
         app.config["TRADING_MIN_ANNOUNCEMENT_SECONDS"] = old
     assert "公告期不少于 1分钟30秒" in html and "0 天" not in html
     assert "公告期不少于 5天" in client.get("/my/projects/new").get_data(as_text=True)
+
+
+def test_window_errors_show_together_with_field_errors(client, people, db):
+    """A missing title and a too-short announcement period are both reported on the first submission."""
+    login(client, "village1")
+    t = clock.now()
+    r = client.post("/my/projects/new", data=form_data(title="", bidding_start=local(t + timedelta(days=2)),
+                                                       bidding_end=local(t + timedelta(days=2, hours=1)),
+                                                       registration_end=local(t + timedelta(days=1))))
+    html = r.get_data(as_text=True)
+    assert "公告期不足" in html and html.index("公告期不足") < html.index('name="kind"')
+    title = html[html.index('id="title"'):html.index('id="location"')]
+    assert '<small class="error">必填项</small>' in title  # the field's own message, beside it
+    assert rows(db, select(Project)) == []
