@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 
 import pytest
 
@@ -43,8 +44,8 @@ def test_line_cell_draws_what_a_paragraph_draws(text, width):
         assert _code(fast, width) == _code(Paragraph(escape(text), pdf._style(size, color)), width)
 
 
-def test_one_embedded_font_subset_for_a_whole_certificate():
-    from certificates import pdf, rules
+def _facts(**changes):
+    from certificates import rules
 
     facts = {
         "number": "NC-2026-C0001", "number_text": "鹿农交鉴〔2026〕0001号", "title": rules.TITLES[False],
@@ -61,6 +62,58 @@ def test_one_embedded_font_subset_for_a_whole_certificate():
         "publicity_end": "2026-05-06T02:00:00+00:00", "issued_at": "2026-05-07T02:00:00+00:00",
         "audit_head": {"seq": 42, "hash": "ab" * 32}, "verify_url": "http://127.0.0.1:5000/certificates/NC-2026-C0001",
     }
-    data = pdf.build_pdf(rules.render_context(facts))
-    assert data.count(b"/FontFile2") == 1
-    assert b"+WenQuanYiMicroHei" in data and b"/Helvetica" not in data
+    return rules.render_context({**facts, **changes})
+
+
+def _font_programs(data: bytes) -> list[bytes]:
+    """The embedded TrueType programs: the streams whose dictionary has /Length1."""
+    import re
+
+    return re.findall(rb"<<[^>]*/Length1 \d+[^>]*>>\s*stream\r?\n(.*?)endstream", data, re.S)
+
+
+def test_constant_text_has_one_cached_font_subset_and_the_rest_its_own():
+    from certificates import pdf
+
+    a = pdf.build_pdf(_facts())
+    b = pdf.build_pdf(_facts(number="NC-2026-C0002", project_title="古偿屯水田经营权出租（二期）",
+                             transferee={"role": "受让方（转入方）", "name": "覃氏兄弟家庭农场", "org_code": None}))
+    for data in (a, b):
+        assert data.count(b"/FontFile2") == 2  # the constant text's subset and the certificate's own
+        assert b"+WenQuanYiMicroHei" in data and b"/Helvetica" not in data
+    programs_a, programs_b = _font_programs(a), _font_programs(b)
+    assert len(programs_a) == len(programs_b) == 2
+    assert programs_a[0] == programs_b[0] and programs_a[1] != programs_b[1]
+    assert any(program is not None for program in pdf._subsets._programs.values())  # built once, then reused
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (make system-deps) not installed")
+def test_text_extracted_from_the_certificate_is_what_was_printed(tmp_path):
+    import subprocess
+
+    from certificates import pdf
+
+    f = _facts(project_title="古偿屯水田经营权出租（二期）", location="大塘屯＆那么屯",
+               transferee={"role": "受让方（转入方）", "name": "覃氏兄弟家庭农场", "org_code": None})
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf.build_pdf(f))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,  # noqa: S603, S607
+                          text=True).stdout
+    for value in (f["center"], f["title"], f["number_text"], "古偿屯水田经营权出租（二期）", "大塘屯＆那么屯",
+                  "覃氏兄弟家庭农场", "壹拾柒万玖仟贰佰玖拾叁元伍角整", "179,293.50元", f["statement"][:20],
+                  pdf.SCAN_HINT, "ab" * 32, "2026年5月7日"):
+        assert value in text, value
+
+
+def test_priming_a_document_already_drawn_on_does_nothing():
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from certificates import pdf
+
+    pdf.register_font()
+    c = canvas.Canvas(io.BytesIO())
+    c.setFont(pdf.FONT, 10)
+    c.drawString(10, 10, "已有文字")
+    assert pdf._subsets is not None and pdf._subsets.prime(c._doc, "编号") is False
