@@ -163,36 +163,62 @@ def available() -> bool:
     return _stamp(key_paths().needed()) is not None
 
 
-def ed25519_key() -> ed25519.Ed25519PrivateKey:
-    p = key_paths()
-
-    def load():
-        key = serialization.load_pem_private_key(p.ed25519.read_bytes(), password=None)
-        if not isinstance(key, ed25519.Ed25519PrivateKey):
-            raise TypeError("not an Ed25519 key")
-        return key
-
-    return _cached("ed25519", (p.ed25519,), load)  # type: ignore[return-value]
+def _load_ed25519(path: Path) -> ed25519.Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise TypeError("not an Ed25519 key")
+    return key
 
 
-def public_key_b64() -> str:
-    raw = ed25519_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+def _load_signer(p: KeyPaths):
+    from pyhanko.sign import signers
+
+    from certificates.signer import TemplateSigner
+
+    signer = signers.SimpleSigner.load(str(p.signer_key), str(p.signer_cert), ca_chain_files=(str(p.ca_cert),))
+    if signer is None:
+        raise ValueError("cannot load signer")
+    return TemplateSigner(signing_cert=signer.signing_cert, signing_key=signer.signing_key,
+                          cert_registry=signer.cert_registry)
+
+
+def _public_b64(key: ed25519.Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
 
 
-def pades_signer():
-    """pyHanko SimpleSigner for the X.509 signing key, with the CA in its chain."""
-    from pyhanko.sign import signers
+def ed25519_key() -> ed25519.Ed25519PrivateKey:
+    p = key_paths()
+    return _cached("ed25519", (p.ed25519,), lambda: _load_ed25519(p.ed25519))  # type: ignore[return-value]
 
+
+def public_key_b64() -> str:
+    return _public_b64(ed25519_key())
+
+
+def pades_signer():
+    """pyHanko SimpleSigner for the X.509 signing key, with the CA in its chain (certificates.signer)."""
+    p = key_paths()
+    return _cached("pades", (p.signer_key, p.signer_cert, p.ca_cert), lambda: _load_signer(p))
+
+
+@dataclass(frozen=True)
+class SigningMaterial:
+    ed25519: ed25519.Ed25519PrivateKey
+    public_key_b64: str
+    signer: object  # certificates.signer.TemplateSigner
+    ca_pem: str
+
+
+def signing_material() -> SigningMaterial:
+    """Everything issuing needs, loaded once per process and key files (one stat of each file per issue)."""
     p = key_paths()
 
-    def load():
-        signer = signers.SimpleSigner.load(str(p.signer_key), str(p.signer_cert), ca_chain_files=(str(p.ca_cert),))
-        if signer is None:
-            raise ValueError("cannot load signer")
-        return signer
+    def load() -> SigningMaterial:
+        key = _load_ed25519(p.ed25519)
+        return SigningMaterial(key, _public_b64(key), _load_signer(p), p.ca_cert.read_text())
 
-    return _cached("pades", (p.signer_key, p.signer_cert, p.ca_cert), load)
+    return _cached("material", p.needed(), load)  # type: ignore[return-value]
 
 
 def trust_root():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
 import threading
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -15,14 +17,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from certificates.fontsubset import SubsetCache
 from trading.errors import Unavailable
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT = "WQYMicroHei"
 SEAL_RED = colors.Color(0.84, 0.05, 0.05)
 _font_lock = threading.Lock()
+_MARKUP = re.compile(r"[&<>]")
 
 
 def register_font(path: Path = FONT_PATH) -> str:
@@ -33,15 +37,83 @@ def register_font(path: Path = FONT_PATH) -> str:
         if not path.exists():
             raise Unavailable(f"缺少中文字体文件 {path}，无法生成鉴证书（请安装 fonts-wqy-microhei，"
                               "或运行 make system-deps）", code="font_unavailable")
-        pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+        # asciiReadable=False: reportlab then fills all 255 codes of a subset in order of first use instead of
+        # keeping 32–126 for ASCII (which made a certificate need one subset more). Only the raw codes in the
+        # content stream change; what is drawn and the ToUnicode text are the same.
+        font = TTFont(FONT, str(path), subfontIndex=0, asciiReadable=False)
+        global _subsets
+        _subsets = SubsetCache(font)
+        pdfmetrics.registerFont(font)
     return FONT
 
 
-def _p(text: str, size: float = 10.5, bold: bool = False, color=colors.black) -> Paragraph:
-    style = ParagraphStyle("c", fontName=FONT, bulletFontName=FONT, fontSize=size, leading=size * 1.45, wordWrap="CJK",
-                           textColor=color)
-    from xml.sax.saxutils import escape
+_subsets: SubsetCache | None = None
+SCAN_HINT = "扫码或访问以下地址核验真伪："
+SIGNED_NOTE = "本证书含中心电子签名（PAdES）与 Ed25519 数字签名。"
+# characters of the values that nearly every certificate prints (dates, amounts, codes, the audit hash)
+_COMMON = "0123456789abcdef -:.,/%—；（）：年月日至元亩次"
 
+
+def _constant_text(f: dict) -> str:
+    """What every certificate of this kind, center and set of rows prints, in a fixed order (fontsubset.py)."""
+    labels = "".join(label for label, _ in f["rows"])
+    return (_COMMON + f["center"] + f["title"] + f["number_text"] + f["seal_text"] + f["statement"] + labels
+            + f["issue_date"] + f["verify_url"] + SCAN_HINT + SIGNED_NOTE + "编号：审计链头第条")
+
+
+@functools.lru_cache(maxsize=16)
+def _style(size: float, color) -> ParagraphStyle:
+    return ParagraphStyle("c", fontName=FONT, bulletFontName=FONT, fontSize=size, leading=size * 1.45, wordWrap="CJK",
+                          textColor=color)
+
+
+class _Line(Flowable):
+    """Text that fits on one line, drawn with exactly the operators a one-line Paragraph of the same style emits.
+
+    Most cells of the facts table are one short line; a Paragraph parses its markup with an HTML parser, measures
+    every character to break lines, and is wrapped twice by the Table: about a third of build_pdf. When the text
+    turns out not to fit (wrap with a narrower width), the Paragraph is built and does all the work instead.
+    tests/certificates/test_pdf_render.py checks the emitted PDF code is byte-identical to the Paragraph's.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle):
+        super().__init__()
+        self.text, self.style = text, style
+        self._para: Paragraph | None = None
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        st = self.style
+        if self._para is None and pdfmetrics.stringWidth(self.text, st.fontName, st.fontSize) > aw - 1:
+            self._para = Paragraph(escape(self.text), st)
+        if self._para is not None:
+            return self._para.wrap(aw, ah)
+        self.width, self.height = aw, st.leading
+        return self.width, self.height
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if self._para is not None:
+            return self._para.drawOn(canvas, x, y, _sW)
+        return super().drawOn(canvas, x, y, _sW)
+
+    def draw(self) -> None:
+        c, st = self.canv, self.style
+        c.saveState()
+        c.setFillColor(st.textColor)
+        tx = c.beginText(0, self.height - st.fontSize)
+        tx.setFont(st.fontName, st.fontSize, st.leading)
+        tx.textLine(self.text)
+        c.drawText(tx)
+        c.restoreState()
+
+
+def _p(text: str, size: float = 10.5, bold: bool = False, color=colors.black) -> Flowable:
+    """A cell or line of text: a Paragraph (CJK wrapping), or a _Line when one line without markup does.
+
+    _Line only for text the Paragraph would keep as one fragment, unchanged: no leading, trailing or repeated
+    whitespace (the Paragraph collapses it), no characters its parser turns into separate fragments (& < >)."""
+    style = _style(size, color)
+    if text and " ".join(text.split()) == text and not _MARKUP.search(text):
+        return _Line(text, style)
     return Paragraph(escape(text), style)
 
 
@@ -123,6 +195,8 @@ def build_pdf(f: dict) -> bytes:
     register_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=FONT, initialFontSize=10)
+    if _subsets is not None:
+        _subsets.prime(c._doc, _constant_text(f))
     w, h = A4
     c.setTitle(f"{f['title']} {f['number_text']}")
     c.setSubject(f["number"])
@@ -167,9 +241,9 @@ def build_pdf(f: dict) -> bytes:
     qx, qy = 24 * mm, 26 * mm
     _qr(c, f["verify_url"], qx, qy, qr_size)
     c.setFont(FONT, 8)
-    c.drawString(qx + qr_size + 3 * mm, qy + 20 * mm, "扫码或访问以下地址核验真伪：")
+    c.drawString(qx + qr_size + 3 * mm, qy + 20 * mm, SCAN_HINT)
     c.drawString(qx + qr_size + 3 * mm, qy + 15 * mm, f["verify_url"][:70])
-    c.drawString(qx + qr_size + 3 * mm, qy + 10 * mm, "本证书含中心电子签名（PAdES）与 Ed25519 数字签名。")
+    c.drawString(qx + qr_size + 3 * mm, qy + 10 * mm, SIGNED_NOTE)
     c.setFont(FONT, 11)
     c.drawRightString(w - 26 * mm, 50 * mm, f["center"])
     c.drawRightString(w - 26 * mm, 43 * mm, f["issue_date"])
@@ -186,14 +260,14 @@ def build_pdf(f: dict) -> bytes:
 BYTES_RESERVED = 6144  # the CMS blob (ECDSA P-256, two certificates) is ≈1.3 KB; reserved as hex, twice that
 
 
-def sign_pdf(pdf: bytes, *, reason: str, location: str, name: str) -> bytes:
+def sign_pdf(pdf: bytes, *, reason: str, location: str, name: str, signer=None) -> bytes:
     """PAdES (ETSI.CAdES.detached) signature with the center's X.509 key; the signer is cached per process."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     from certificates.keys import pades_signer
 
-    signer = pades_signer()
+    signer = signer or pades_signer()
     meta = signers.PdfSignatureMetadata(field_name="CenterSeal", md_algorithm="sha256",
                                         subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
                                         location=location, name=name)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from certificates import rules
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
 from trading.clock import isoformat, now, to_beijing
-from trading.db import lock
+from trading.db import is_postgres, lock
 from trading.errors import Conflict, Invalid, NotFound, Unavailable
 from trading.extensions import db
 from trading.models import Project, User
@@ -148,7 +150,13 @@ def certificate_of(project: Project) -> Certificate | None:
 
 def check_issuable(project: Project) -> None:
     """The refusals in API.md order of meaning; each changes nothing."""
-    if certificate_of(project) is not None:
+    # both existence checks in one round trip (the refusals are still raised in this order)
+    has_certificate, has_open_objection = db.session.execute(select(
+        select(Certificate.id).where(Certificate.project_id == project.id).exists(),
+        select(Objection.id).where(Objection.project_id == project.id,
+                                   Objection.status == ObjectionStatus.OPEN).exists(),
+    )).one()
+    if has_certificate:
         raise Conflict("该项目已出具鉴证书，不能重复出具", code="certificate_exists")
     if project.status != ProjectStatus.AWARDED or project.final_price is None or project.winner_id is None:
         raise Conflict("项目尚未成交（或成交结果尚未确认），不能出具鉴证书", code="not_awarded")
@@ -156,7 +164,7 @@ def check_issuable(project: Project) -> None:
     if not rules.publicity_over(now(), end):
         shown = to_beijing(end).strftime("%Y-%m-%d %H:%M:%S") if end else "—"
         raise Conflict(f"结果公示期尚未结束（至 {shown}），不能出具鉴证书", code="publicity_not_over")
-    if open_objections(project):
+    if has_open_objection:
         raise Conflict("该项目有待处理的异议，须先处理异议", code="objection_pending")
 
 
@@ -217,6 +225,24 @@ def _next_seq(public: bool, year: int) -> int:
     return int(next_code("CERT-GG" if public else "CERT-NC", year).rsplit("-", 1)[1])
 
 
+@functools.cache
+def _lock_statement(for_update: bool):
+    """trading.db.lock(Project, id), with the owner and the winner (and their organisations, printed on the
+    certificate) read in the same statement instead of four lazy loads. Only the project row is locked.
+    Built once (the project id is a bound parameter): constructing the joined ORM statement cost ~0.3 ms."""
+    owner, winner = aliased(User), aliased(User)
+    stmt = (select(Project).where(Project.id == bindparam("project_id"))
+            .options(joinedload(Project.owner.of_type(owner)).joinedload(owner.org),
+                     joinedload(Project.winner.of_type(winner)).joinedload(winner.org))
+            .execution_options(populate_existing=True))
+    return stmt.with_for_update(of=Project) if for_update else stmt
+
+
+def _lock_with_parties(project_id: int) -> Project | None:
+    stmt = _lock_statement(is_postgres())
+    return db.session.execute(stmt, {"project_id": project_id}).unique().scalar_one_or_none()
+
+
 def issue_certificate(actor: User, project_id: int) -> Certificate:
     """Lock the project, check, number, freeze the facts, sign them, build and sign the PDF, record it.
 
@@ -224,12 +250,11 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
     """
     from certificates import keys, pdf
 
-    project = lock(Project, project_id)
+    project = _lock_with_parties(project_id)
     if project is None:
         raise NotFound("项目不存在", code="not_found")
     check_issuable(project)
-    ed_key = keys.ed25519_key()  # 503 signing_unavailable when absent
-    keys.pades_signer()
+    material = keys.signing_material()  # 503 signing_unavailable when absent, before a number is taken
     pdf.register_font()
     issued_at = now()
     public = project.is_public_resource
@@ -240,13 +265,13 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
                                         cfg.get("TRADING_CERT_PREFIX_PUBLIC", "鹿公交确"))
     facts = certified_facts(project, number, number_text, issued_at)
     body = rules.canonical(facts)
-    signature = base64.b64encode(ed_key.sign(body)).decode("ascii")
+    signature = base64.b64encode(material.ed25519.sign(body)).decode("ascii")
     unsigned = pdf.build_pdf(rules.render_context(facts))
     signed = pdf.sign_pdf(unsigned, reason=f"{facts['title']} {number_text}", location=facts["center"],
-                          name=facts["center"])
+                          name=facts["center"], signer=material.signer)
     digest = hashlib.sha256(signed).hexdigest()
     cert = Certificate(number=number, number_text=number_text, project_id=project.id, facts=body.decode("utf-8"),
-                       signature=signature, public_key=keys.public_key_b64(), ca_cert=keys.ca_pem(), pdf=signed,
+                       signature=signature, public_key=material.public_key_b64, ca_cert=material.ca_pem, pdf=signed,
                        sha256=digest,
                        status=CertificateStatus.VALID, issued_at=issued_at, issued_by=actor.username)
     db.session.add(cert)

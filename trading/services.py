@@ -76,20 +76,22 @@ def _window_problem(body: dict, field_problems: dict[str, str]) -> str | None:
 
 
 def next_code(prefix: str, year: int) -> str:
-    stmt = select(CodeCounter).where(CodeCounter.prefix == prefix, CodeCounter.year == year)
+    """The next gapless code of (prefix, year): the counter row stays locked until the transaction ends, and a
+    rollback gives the number back."""
     if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        # one round trip: create-or-increment, row-locked by the upsert like SELECT … FOR UPDATE + UPDATE did
+        from sqlalchemy.dialects.postgresql import insert
+
+        upsert = insert(CodeCounter).values(prefix=prefix, year=year, value=1)
+        upsert = upsert.on_conflict_do_update(index_elements=[CodeCounter.prefix, CodeCounter.year],
+                                              set_={"value": CodeCounter.value + 1})
+        value = db.session.execute(upsert.returning(CodeCounter.value)).scalar_one()
+        return f"{prefix}-{year}-{value:04d}"
+    stmt = select(CodeCounter).where(CodeCounter.prefix == prefix, CodeCounter.year == year)
     counter = db.session.execute(stmt).scalar_one_or_none()
     if counter is None:
-        if db.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-
-            db.session.execute(insert(CodeCounter).values(prefix=prefix, year=year, value=0)
-                               .on_conflict_do_nothing())
-            counter = db.session.execute(stmt).scalar_one()
-        else:
-            counter = CodeCounter(prefix=prefix, year=year, value=0)
-            db.session.add(counter)
+        counter = CodeCounter(prefix=prefix, year=year, value=0)
+        db.session.add(counter)
     counter.value += 1
     db.session.flush()
     return f"{prefix}-{year}-{counter.value:04d}"
