@@ -119,6 +119,32 @@ def test_sealed_refusal_reveals_no_price(hall):
     assert err["code"] == "bid_too_low" and "current_price" not in err and "bid_count" not in err
 
 
+def test_bid_token_check_refuses_expired_revoked_deactivated_and_other_roles(hall, room, api, app):
+    """The bid endpoint's light token check (trading.accounts.principal_for_token) applies every rule of the
+    full one: expiry by the server clock, revocation, a deactivated user, the role."""
+    from trading.extensions import db as _db
+    from trading.models import User
+
+    url = f"/api/v1/projects/{room}/bids"
+    alice, bob = api.token("alice"), api.token("bob")
+    at = clock.now()
+    clock.freeze(at + timedelta(days=31))  # past the token's expiry
+    r = api.client.post(url, json={"amount": "800.00"}, headers={"Authorization": f"Bearer {alice}"})
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "not_authenticated"
+    clock.freeze(at)
+    assert api.client.post("/api/v1/auth/revoke", headers={"Authorization": f"Bearer {alice}"}).status_code == 200
+    r = api.client.post(url, json={"amount": "800.00"}, headers={"Authorization": f"Bearer {alice}"})
+    assert r.status_code == 401
+    with app.app_context():
+        _db.session.execute(_db.update(User).where(User.username == "bob").values(active=False))
+        _db.session.commit()
+    r = api.client.post(url, json={"amount": "800.00"}, headers={"Authorization": f"Bearer {bob}"})
+    assert r.status_code == 401
+    r = api.post(url, {"amount": "800.00"}, user=hall.staff)
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "forbidden"
+    assert hall.row(room).bid_count == 0
+
+
 def test_idempotency_key_replays_the_first_response(hall, room, api):
     h = {"Idempotency-Key": "k-123"}
     r1 = hall.bid(room, "alice", "800.00", headers=h)
