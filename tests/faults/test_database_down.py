@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -61,7 +62,10 @@ def test_unreachable_database_answers_503_in_chinese(app):
             _db.engine.dispose()
 
 
-def test_database_restart_then_recovery_without_intervention(app):
+@contextmanager
+def _behind_proxy(app):
+    """An app whose database connections go through a TCP proxy that the test stops ("the server is down") and
+    starts again; yields (proxy, test client)."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL (set DATABASE_URL): a TCP proxy in front of the server simulates its restart")
@@ -70,8 +74,17 @@ def test_database_restart_then_recovery_without_intervention(app):
     proxied = url.replace(f"{parts.hostname}:{parts.port or 5432}", f"127.0.0.1:{PROXY_PORT}", 1)
     proxy.start()
     flaky = _app_on(app, proxied)
-    client = flaky.test_client()
     try:
+        yield proxy, flaky.test_client()
+    finally:
+        proxy.stop()
+        with flaky.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def test_database_restart_then_recovery_without_intervention(app):
+    with _behind_proxy(app) as (proxy, client):
         assert client.get("/api/v1/projects").status_code == 200  # pool holds live connections now
         assert client.get("/projects").status_code == 200
         proxy.stop()  # every pooled connection is cut and new ones are refused
@@ -82,36 +95,17 @@ def test_database_restart_then_recovery_without_intervention(app):
         assert client.get("/projects").status_code == 200
         r = client.post("/api/v1/auth/token", json={"username": "someone", "password": "passw0rd-test"})
         assert r.status_code == 401  # a real answer from the database again
-    finally:
-        proxy.stop()
-        with flaky.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
 
 
 def test_restart_while_idle_costs_no_request(app, monkeypatch):
     """A pooled connection that sat idle is pinged before use: a restart between requests is invisible."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (set DATABASE_URL): a TCP proxy in front of the server simulates its restart")
     from trading import db as dbmod
 
     monkeypatch.setattr(dbmod, "PING_AFTER_IDLE_SECONDS", 0.05)
-    parts = urlsplit(url)
-    proxy = Proxy(PROXY_PORT, (parts.hostname or "127.0.0.1", parts.port or 5432))
-    proxied = url.replace(f"{parts.hostname}:{parts.port or 5432}", f"127.0.0.1:{PROXY_PORT}", 1)
-    proxy.start()
-    flaky = _app_on(app, proxied)
-    client = flaky.test_client()
-    try:
+    with _behind_proxy(app) as (proxy, client):
         assert client.get("/api/v1/projects").status_code == 200  # the pool now holds a live connection
         proxy.stop()  # the server "restarts" while nobody asks anything: the pooled connection is dead
         proxy.start()
         time.sleep(0.1)
         for _ in range(3):
             assert client.get("/api/v1/projects").status_code == 200
-    finally:
-        proxy.stop()
-        with flaky.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
