@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import exists, select
+
 from auctions import rules
 from auctions.models import Bid, Registration, RegistrationStatus
 from trading import audit
@@ -104,16 +106,27 @@ def snapshot(p: Project) -> rules.Auction:
         extensions_used=p.extensions_used or 0)
 
 
+def is_priority_holder(project_id: int, user_id: int) -> bool:
+    return db.session.get(ProjectPriorityHolder, (project_id, user_id)) is not None
+
+
+def standing(project_id: int, user_id: int) -> tuple[rules.Bidder, Registration | None]:
+    """ORM: the bidder's registration and priority right, read in one round trip."""
+    holder = exists().where(ProjectPriorityHolder.project_id == project_id, ProjectPriorityHolder.user_id == user_id)
+    row = db.session.execute(select(Registration, holder.label("priority")).where(
+        Registration.project_id == project_id, Registration.bidder_id == user_id)).one_or_none()
+    reg, priority = (row[0], bool(row[1])) if row is not None else (None, is_priority_holder(project_id, user_id))
+    qualified = reg is not None and reg.status == RegistrationStatus.QUALIFIED
+    return rules.Bidder(user_id, qualified, priority), reg
+
+
 def _lock_orm(project_id: int, user_id: int) -> Locked:
     p = orm_lock(Project, project_id)
     if p is None:
         raise _not_found()
-    auction = snapshot(p)
-    reg = db.session.query(Registration).filter_by(project_id=project_id, bidder_id=user_id).one_or_none()
-    priority = db.session.get(ProjectPriorityHolder, (project_id, user_id)) is not None
-    qualified = reg is not None and reg.status == RegistrationStatus.QUALIFIED
-    return Locked(project_id, auction, rules.Bidder(user_id, qualified, priority),
-                  reg.id if reg is not None else None, reg.bidder_no if reg is not None else None)
+    bidder, reg = standing(project_id, user_id)
+    return Locked(project_id, snapshot(p), bidder, reg.id if reg is not None else None,
+                  reg.bidder_no if reg is not None else None)
 
 
 def _record_orm(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, ip: str | None,

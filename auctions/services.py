@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from auctions import bidstore, rules, sealing
 from auctions import security as sec
@@ -21,7 +21,7 @@ from trading.clock import isoformat, now
 from trading.db import lock
 from trading.errors import Conflict, DomainError, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Project, ProjectPriorityHolder, User
+from trading.models import Project, User
 from trading.money import to_str
 from trading.states import InvalidTransition, ProjectStatus, next_status
 
@@ -35,24 +35,9 @@ def locked_project(project_id: int) -> Project:
     return project
 
 
-def is_priority_holder(project_id: int, user_id: int) -> bool:
-    return db.session.get(ProjectPriorityHolder, (project_id, user_id)) is not None
-
-
 def _registration(project_id: int, user_id: int) -> Registration | None:
     return db.session.execute(select(Registration).where(
         Registration.project_id == project_id, Registration.bidder_id == user_id)).scalar_one_or_none()
-
-
-def _bidder(project: Project, user: User) -> tuple[rules.Bidder, Registration | None]:
-    """The bidder's registration and priority right, read in one round trip."""
-    holder = exists().where(ProjectPriorityHolder.project_id == project.id,
-                            ProjectPriorityHolder.user_id == user.id)
-    row = db.session.execute(select(Registration, holder.label("priority")).where(
-        Registration.project_id == project.id, Registration.bidder_id == user.id)).one_or_none()
-    reg, priority = (row[0], bool(row[1])) if row is not None else (None, is_priority_holder(project.id, user.id))
-    qualified = reg is not None and reg.status == RegistrationStatus.QUALIFIED
-    return rules.Bidder(user.id, qualified, priority), reg
 
 
 def _domain(err: rules.BidError, a: rules.Auction | None = None, at: datetime | None = None) -> DomainError:
@@ -103,7 +88,7 @@ def submit_sealed(project_id: int, user: User, amount: Decimal, *, locked: Proje
     """One sealed bid per bidder, replaceable until the end; stored encrypted, the amount never audited."""
     project = locked if locked is not None and locked.id == project_id else locked_project(project_id)
     at = now()
-    bidder, reg = _bidder(project, user)
+    bidder, reg = bidstore.standing(project.id, user.id)
     try:
         rules.validate_sealed(bidstore.snapshot(project), bidder, amount, at)
     except rules.BidError as err:

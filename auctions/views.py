@@ -6,8 +6,8 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from auctions import bidstore, serialize
 from auctions import registrations as regs
-from auctions import serialize, services
 from auctions.api import bid_response
 from trading.apiutil import jsonify
 from trading.errors import DomainError
@@ -125,7 +125,7 @@ def room(project_id: int):
         abort(404)  # an unpublished draft is private to its owner and the center
     data = serialize.auction_json(project, user)
     reg = regs.registration_of(project.id, user.id) if user is not None and user.role == Role.BIDDER else None
-    priority = reg is not None and services.is_priority_holder(project.id, user.id)
+    priority = reg is not None and bidstore.is_priority_holder(project.id, user.id)
     return render_template("auctions/room.html", project=project, a=data, reg=reg, priority=priority,
                            status=effective_status(project), project_url=project_url(project_id))
 

@@ -144,32 +144,25 @@ class Servers:
             kids = Path(f"/proc/{master}/task/{master}/children").read_text().split()
         except OSError:
             kids = []
-        total = 0
-        for pid in kids + [str(master), str(self.procs[1].pid)]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except (OSError, IndexError, ValueError):
-                pass
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(proc_cpu_seconds(pid) for pid in kids + [str(master), str(self.procs[1].pid)])
+
+
+def proc_cpu_seconds(pid: str, *, comm: str | None = None) -> float:
+    """utime + stime of one process from /proc/PID/stat (0 when it is gone, or not named `comm`)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if comm is not None and f"({comm})" not in stat:
+            return 0.0
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU time (utime + stime) of the PostgreSQL server's processes (backends, WAL writer…), from /proc; the
-    pooled backends of the workers live through a whole phase, so the difference over a phase is its cost."""
-    total = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            if "(postgres)" not in stat and "(postmaster)" not in stat:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
+    """CPU time of the PostgreSQL server's processes (backends, WAL writer…); the pooled backends of the workers
+    live through a whole phase, so the difference over a phase is its cost."""
+    return sum(proc_cpu_seconds(p.name, comm="postgres") for p in Path("/proc").iterdir() if p.name.isdigit())
 
 
 def load(seed_path: Path, out: Path, port: int, mode: str, clients: int, seconds: float, env: dict) -> dict:

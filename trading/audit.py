@@ -71,7 +71,7 @@ def append_params(action: str, obj: str, data: dict | None = None, actor: str | 
             "audit_action": action, "audit_object": obj, "audit_data": data_json}
 
 
-def _append_pg(action: str, obj: str, data: dict, actor: str) -> AuditEntry | None:
+def _append_pg(action: str, obj: str, data: dict | None, actor: str) -> AuditEntry | None:
     params = append_params(action, obj, data, actor)
     db.session.flush()  # the caller's pending rows first, as the ORM path's autoflush does
     with driver_cursor() as cur:
@@ -79,16 +79,16 @@ def _append_pg(action: str, obj: str, data: dict, actor: str) -> AuditEntry | No
         row = cur.fetchone()
     if row is None:  # no head row (a hand-made schema): the ORM path creates it
         return None
-    return AuditEntry(seq=row[0], at=params["audit_at"], actor=actor, action=action, object=obj, data=data,
-                      prev_hash=row[1], hash=row[2])
+    return AuditEntry(seq=row[0], at=params["audit_at"], actor=actor, action=action, object=obj,
+                      data=json.loads(params["audit_data"]), prev_hash=row[1], hash=row[2])
 
 
 def record(action: str, obj: str, data: dict | None = None, actor: str | None = None) -> AuditEntry:
     """Append one entry in the caller's transaction; the head lock gives the chain one order."""
-    data = json.loads(canonical(data or {}))  # store exactly what was hashed
     actor = actor or "system"
     if db.engine.dialect.name == "postgresql" and (entry := _append_pg(action, obj, data, actor)) is not None:
-        return entry  # a detached copy of the stored row
+        return entry  # a detached copy of the stored row (append_params normalises the data once)
+    data = json.loads(canonical(data or {}))  # store exactly what was hashed
     head = _head()
     at = now()
     seq = head.seq + 1
