@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,13 @@ class Hall:
             n = jobs.open_due() + jobs.close_due()
             _db.session.remove()
         return n
+
+
+def shows_amount(text: str, amount: str) -> bool:
+    """Whether `amount` ("912") appears in `text` as a number of its own ("912", "912.00", "912.00元"), not as digits
+    inside another one (a timestamp's microseconds, a random bidder number), which made plain substring checks
+    fail by chance."""
+    return re.search(rf"(?<![\d.]){re.escape(amount)}(?:\.\d+)?(?!\d)", text) is not None
 
 
 @pytest.fixture
