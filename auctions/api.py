@@ -11,24 +11,17 @@ from pydantic import BaseModel
 
 from auctions import bidstore, serialize, services
 from auctions import registrations as regs
-from trading.apiutil import (
-    bearer_user,
-    json_body,
-    jsonify,
-    page_args,
-    parse_body,
-    require_principal,
-    require_user,
-    roles_required,
-)
+from trading.accounts.guard import bearer_user, require_principal, require_user, roles_required
+from trading.accounts.models import Role, User
+from trading.apiutil import json_body, jsonify, page_args, parse_body
 from trading.clock import isoformat, now
 from trading.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from trading.extensions import db
-from trading.models import IdempotencyKey, Role, User
+from trading.models import IdempotencyKey
 from trading.money import MoneyError, parse_amount, to_str
 from trading.openapi import doc
+from trading.projects.services import get_project
 from trading.schemas import Body, Page, ReasonIn
-from trading.services import get_project
 
 bp = Blueprint("auctions_api", __name__, url_prefix="/api/v1")
 

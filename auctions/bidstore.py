@@ -27,7 +27,7 @@ from trading.db import driver_cursor, is_postgres
 from trading.db import lock as orm_lock
 from trading.errors import NotFound
 from trading.extensions import db
-from trading.models import Project, ProjectPriorityHolder
+from trading.projects.models import Project, ProjectPriorityHolder
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from itertools import combinations
 from sqlalchemy import select
 
 from auctions.models import Registration, RegistrationStatus
+from trading.accounts.models import Organisation, User
 from trading.extensions import db
-from trading.models import Organisation, Project, User
+from trading.projects.models import Project
 
 KIND_LABELS = {
     "same_ip": "同一IP地址报名",

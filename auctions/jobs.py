@@ -16,8 +16,8 @@ from auctions import services
 from trading.clock import now
 from trading.db import lock
 from trading.extensions import db
-from trading.models import Project
-from trading.states import ProjectStatus
+from trading.projects.models import Project
+from trading.projects.states import ProjectStatus
 
 log = logging.getLogger("tradehall.scheduler")
 S = ProjectStatus

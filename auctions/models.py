@@ -9,9 +9,10 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from trading.accounts.models import User
 from trading.clock import now
 from trading.extensions import db
-from trading.models import Project, User
+from trading.projects.models import Project
 from trading.types import Money, UTCDateTime
 
 

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from auctions import security as sec
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from trading import audit
+from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Project, Role, User
-from trading.services import effective_status
-from trading.states import ProjectStatus
+from trading.projects.models import Project
+from trading.projects.services import effective_status
+from trading.projects.states import ProjectStatus
 
 RS = RegistrationStatus
 CLOSED_STATUSES = (ProjectStatus.AWARDED, ProjectStatus.FAILED, ProjectStatus.CERTIFIED)

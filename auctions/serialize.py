@@ -11,14 +11,15 @@ from sqlalchemy import func, select
 from auctions import security as sec
 from auctions.models import REGISTRATION_LABELS, Bid, Registration, RegistrationStatus, SealedBid
 from auctions.rules import PRIORITY_LABEL
+from trading.accounts.models import User
 from trading.clock import isoformat, now
 from trading.errors import Conflict
 from trading.extensions import db
-from trading.models import Project, User
 from trading.money import rate, rate_str, to_str
-from trading.rules import total_amount
-from trading.services import effective_status
-from trading.states import ProjectStatus
+from trading.projects.models import Project
+from trading.projects.rules import total_amount
+from trading.projects.services import effective_status
+from trading.projects.states import ProjectStatus
 
 S = ProjectStatus
 CLOSED = (S.AWARDED, S.FAILED, S.CERTIFIED)

@@ -17,13 +17,14 @@ from auctions import bidstore, rules, sealing
 from auctions import security as sec
 from auctions.models import Bid, Registration, RegistrationStatus, SealedBid
 from trading import audit
+from trading.accounts.models import User
 from trading.clock import isoformat, now
 from trading.db import lock
 from trading.errors import Conflict, DomainError, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Project, User
 from trading.money import to_str
-from trading.states import InvalidTransition, ProjectStatus, next_status
+from trading.projects.models import Project
+from trading.projects.states import InvalidTransition, ProjectStatus, next_status
 
 S = ProjectStatus
 

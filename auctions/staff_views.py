@@ -9,13 +9,14 @@ from sqlalchemy import func, or_, select
 from auctions import collusion, serialize, services
 from auctions import registrations as regs
 from auctions.models import Registration, RegistrationStatus
-from trading import services as project_services
+from trading.accounts.models import Role
 from trading.clock import now
 from trading.errors import Invalid
 from trading.extensions import db
-from trading.models import Project, Role
-from trading.services import effective_status, get_project
-from trading.states import ProjectStatus
+from trading.projects import services as project_services
+from trading.projects.models import Project
+from trading.projects.services import effective_status, get_project
+from trading.projects.states import ProjectStatus
 
 bp = Blueprint("auctions_staff", __name__, url_prefix="/staff/auctions")
 S = ProjectStatus

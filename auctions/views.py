@@ -9,14 +9,15 @@ from markupsafe import Markup
 from auctions import bidstore, serialize
 from auctions import registrations as regs
 from auctions.api import bid_response
+from trading.accounts.models import Role
 from trading.apiutil import jsonify
 from trading.errors import DomainError
 from trading.extensions import db
-from trading.models import Project, Role
 from trading.money import MoneyError, parse_amount, to_str
 from trading.money import capital as money_capital
-from trading.services import effective_status, get_project
-from trading.states import ProjectStatus
+from trading.projects.models import Project
+from trading.projects.services import effective_status, get_project
+from trading.projects.states import ProjectStatus
 from trading.templating import Pagination
 
 bp = Blueprint("auctions", __name__, url_prefix="/auctions")

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from certificates.models import Certificate
 from certificates.services import issue_certificate
 from trading import create_app
+from trading.accounts.models import User
 from trading.extensions import db
-from trading.models import User
 
 
 def main() -> None:

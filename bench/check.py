@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from auctions.models import Bid, Registration, RegistrationStatus
 from trading import audit, create_app
 from trading.extensions import db
-from trading.models import AuditEntry, Project
+from trading.models import AuditEntry
+from trading.projects.models import Project
 
 
 def invalid_bids(p: Project, bids: list[Bid], regs: dict) -> int:

@@ -21,12 +21,14 @@ from auctions.models import Bid, Registration, RegistrationStatus, SecurityType
 from guarantees.models import Deposit
 from guarantees.states import DepositStatus
 from trading import audit, create_app
-from trading.accounts import create_org, issue_token
+from trading.accounts.models import OrgKind, Role, User
+from trading.accounts.services import create_org, issue_token
 from trading.clock import now, to_beijing
 from trading.extensions import db
-from trading.models import AuditEntry, AuditHead, OrgKind, Project, Role, User
-from trading.services import next_code
-from trading.states import ProjectStatus
+from trading.models import AuditEntry, AuditHead
+from trading.projects.models import Project
+from trading.projects.services import next_code
+from trading.projects.states import ProjectStatus
 
 START, INCREMENT, DEPOSIT = Decimal("800.00"), Decimal("10.00"), Decimal("5000.00")
 

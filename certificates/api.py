@@ -7,13 +7,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from certificates import queries, services
 from certificates.rules import MAX_UPLOAD
-from trading.apiutil import bearer_user, jsonify, page_args, parse_body, require_user, roles_required
+from trading.accounts.guard import bearer_user, require_user, roles_required
+from trading.apiutil import jsonify, page_args, parse_body
 from trading.clock import isoformat, now
 from trading.errors import DomainError, Invalid
 from trading.extensions import db
 from trading.openapi import doc
+from trading.projects.services import effective_status, get_project
 from trading.schemas import ReasonIn
-from trading.services import effective_status, get_project
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 

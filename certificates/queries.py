@@ -14,8 +14,8 @@ from certificates.services import verify_path
 from trading.clock import isoformat, now, to_beijing
 from trading.errors import Unavailable
 from trading.extensions import db
-from trading.models import Project
-from trading.states import ProjectStatus
+from trading.projects.models import Project
+from trading.projects.states import ProjectStatus
 
 
 def facts_of(cert: Certificate) -> dict[str, Any]:

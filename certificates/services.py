@@ -15,14 +15,15 @@ from sqlalchemy.orm import aliased, joinedload
 from certificates import rules
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
+from trading.accounts.models import User
 from trading.clock import isoformat, now, to_beijing
 from trading.db import is_postgres, lock
 from trading.errors import Conflict, Invalid, NotFound, Unavailable
 from trading.extensions import db
-from trading.models import Project, User
 from trading.money import capital, rate, rate_str, to_str
-from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
-from trading.states import ProjectStatus
+from trading.projects.models import Project
+from trading.projects.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
+from trading.projects.states import ProjectStatus
 
 # ------------------------------------------------------------------ publicity and objections
 
@@ -220,7 +221,7 @@ def certified_facts(project: Project, number: str, number_text: str, issued_at: 
 
 
 def _next_seq(public: bool, year: int) -> int:
-    from trading.services import next_code
+    from trading.projects.services import next_code
 
     return int(next_code("CERT-GG" if public else "CERT-NC", year).rsplit("-", 1)[1])
 
@@ -275,7 +276,7 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
                        sha256=digest,
                        status=CertificateStatus.VALID, issued_at=issued_at, issued_by=actor.username)
     db.session.add(cert)
-    from trading.states import next_status
+    from trading.projects.states import next_status
 
     project.status = next_status(project.status, "certify")
     db.session.flush()

@@ -13,7 +13,7 @@ from certificates.models import OBJECTION_LABELS
 from certificates.rules import MAX_UPLOAD
 from trading.errors import DomainError
 from trading.extensions import db
-from trading.services import get_project
+from trading.projects.services import get_project
 from trading.templating import Pagination
 
 bp = Blueprint("certificates", __name__)

@@ -19,11 +19,12 @@ from guarantees.schemas import (
     RetireIn,
 )
 from guarantees.serialize import claim_json, deposit_json, guarantee_json, guarantor_json, key_json
-from trading.apiutil import json_body, jsonify, page_args, parse_body, require_user, roles_required
+from trading.accounts.guard import require_user, roles_required
+from trading.apiutil import json_body, jsonify, page_args, parse_body
 from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Project
 from trading.openapi import doc
+from trading.projects.models import Project
 from trading.schemas import ReasonIn
 
 bp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from guarantees.models import Claim, Guarantee
 from guarantees.states import claim_next, guarantee_next
 from trading import audit
+from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Role, User
 
 
 def file_claim(g: Guarantee, reason: str, actor: str) -> Claim:

@@ -13,11 +13,11 @@ from guarantees.models import Guarantee, Guarantor, GuarantorKey
 from guarantees.rules import DocumentError, key_valid_at, parse_document
 from guarantees.states import GuaranteeStatus
 from trading import audit
-from trading.accounts import create_org
+from trading.accounts.models import Organisation, OrgKind
+from trading.accounts.services import create_org
 from trading.clock import now
 from trading.errors import Conflict, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Organisation, OrgKind
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auctions.models import Registration
 from guarantees.states import ClaimStatus, DepositStatus, GuaranteeStatus
+from trading.accounts.models import Organisation
 from trading.clock import now
 from trading.extensions import db
-from trading.models import Organisation
 from trading.types import Money, UTCDateTime
 
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, or_, select
 
 from guarantees.models import Claim, Deposit, Guarantee, Guarantor
 from guarantees.states import ClaimStatus, DepositStatus, GuaranteeStatus
+from trading.accounts.models import Role, User
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
-from trading.models import Role, User
 
 
 def _page(stmt, page: int, per_page: int):

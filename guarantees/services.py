@@ -16,12 +16,13 @@ from guarantees.models import Deposit, Guarantee
 from guarantees.rules import SecurityCheck, effective_status, security_error
 from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
+from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
 from trading.errors import Conflict, Invalid, NotFound
 from trading.extensions import db
-from trading.models import Project, Role, User
 from trading.money import RATE, rate
+from trading.projects.models import Project
 
 GS, DS = GuaranteeStatus, DepositStatus
 

@@ -142,9 +142,9 @@ class Factory:
     def user(self, role: str = "bidder", username: str | None = None, org_name: str | None = None, **kw):
         from sqlalchemy import select
 
-        from trading.accounts import create_org, create_user
-        from trading.credit import make_resident_id, make_uscc
-        from trading.models import User
+        from trading.accounts.credit import make_resident_id, make_uscc
+        from trading.accounts.models import User
+        from trading.accounts.services import create_org, create_user
 
         self.n += 1
         username = username or f"{role}{self.n}"

@@ -4,8 +4,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from trading.models import Project
-from trading.services import effective_status
+from trading.projects.models import Project
+from trading.projects.services import effective_status
 
 
 def test_demo_loads_every_status_once_and_is_idempotent(app, runner, db):

@@ -232,8 +232,8 @@ def test_every_url_answers_each_role_as_the_access_table_says(app, client, api, 
 def world_user_id(app, role: str) -> int:
     from sqlalchemy import select
 
+    from trading.accounts.models import User
     from trading.extensions import db
-    from trading.models import User
 
     with app.app_context():
         try:

@@ -21,7 +21,6 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_logging(app)
     register_extensions(app)
-    register_blueprints(app)
     register_errors(app)
     register_templates(app)
     register_cli(app)
@@ -59,24 +58,6 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from trading.models import User
-
-        return db.session.get(User, int(user_id))
-
-
-def register_blueprints(app: Flask) -> None:
-    from trading import api, auth_views, staff_views, stats, views
-    from trading.extensions import csrf
-
-    csrf.exempt(api.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(auth_views.bp)
-    app.register_blueprint(staff_views.bp)
-    app.register_blueprint(stats.bp)
-
 
 def register_errors(app: Flask) -> None:
     from trading.errorpages import init_app
@@ -97,9 +78,12 @@ def register_cli(app: Flask) -> None:
 
 
 def register_features(app: Flask) -> None:
+    """The packages (docs/architecture.md), in the order their navigation links appear: each registers its blueprints, CLI commands,
+    template filters and signal receivers in its init_app."""
     import auctions
     import certificates
     import guarantees
+    from trading import accounts, demo, projects, stats
 
-    for feature in (guarantees, auctions, certificates):
-        feature.init_app(app)
+    for package in (accounts, projects, stats, guarantees, auctions, certificates, demo):
+        package.init_app(app)

@@ -1,4 +1,6 @@
-"""Jinja filters and globals: money, Beijing time, labels, pagination."""
+"""Jinja filters and globals of the core: money, Beijing time, pagination, navigation, panels.
+
+The packages add their own labels (roles, kinds, statuses) from their init_app."""
 
 from __future__ import annotations
 
@@ -7,11 +9,8 @@ from math import ceil
 from flask import Flask, request, url_for
 
 from trading import clock, money
-from trading.models import ORG_KIND_LABELS, ROLE_LABELS
 from trading.navigation import nav_items, nav_split
 from trading.panels import panels_for
-from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, duration_label
-from trading.states import STATUS_LABELS, ProjectStatus
 
 
 class Pagination:
@@ -37,24 +36,13 @@ class Pagination:
         return list(range(lo, hi + 1))
 
 
-def status_label(value: str) -> str:
-    try:
-        return STATUS_LABELS[ProjectStatus(value)]
-    except ValueError:
-        return value
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         yuan=money.yuan, big=money.big, capital=money.capital, percent=money.percent, amount=money.to_str,
         dt=clock.display, dts=lambda v: clock.display(v, seconds=True), iso=clock.isoformat,
-        status_label=status_label, kind_label=lambda k: KIND_LABELS.get(k, k),
-        method_label=lambda m: METHOD_LABELS.get(m, m), direction_label=lambda d: DIRECTION_LABELS.get(d, d),
-        unit_label=lambda u: UNIT_LABELS.get(u, u), role_label=lambda r: ROLE_LABELS.get(r, r),
-        org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k), duration=duration_label,
     )
     app.jinja_env.globals.update(
-        now=clock.now, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, Pagination=Pagination,
+        now=clock.now, Pagination=Pagination,
         center_name=lambda: app.config["TRADING_CENTER_NAME"], nav_items=nav_items, nav_split=nav_split,
         project_panels=panels_for,
     )

@@ -46,7 +46,7 @@ class Hall:
         return r.get_json()
 
     def row(self, pid: int):
-        from trading.models import Project
+        from trading.projects.models import Project
 
         with self.app.app_context():
             p = _db.session.get(Project, pid)

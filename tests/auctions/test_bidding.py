@@ -120,10 +120,10 @@ def test_sealed_refusal_reveals_no_price(hall):
 
 
 def test_bid_token_check_refuses_expired_revoked_deactivated_and_other_roles(hall, room, api, app):
-    """The bid endpoint's light token check (trading.accounts.principal_for_token) applies every rule of the
+    """The bid endpoint's light token check (trading.accounts.services.principal_for_token) applies every rule of the
     full one: expiry by the server clock, revocation, a deactivated user, the role."""
+    from trading.accounts.models import User
     from trading.extensions import db as _db
-    from trading.models import User
 
     url = f"/api/v1/projects/{room}/bids"
     alice, bob = api.token("alice"), api.token("bob")

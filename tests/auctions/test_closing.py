@@ -161,7 +161,7 @@ def test_annul_award_without_next_fails_project(hall, app):
     hall.at(pid, 1, from_end=True)
     hall.sweep()
     from auctions.services import annul_award
-    from trading.models import Project
+    from trading.projects.models import Project
 
     with app.app_context():
         p = annul_award(_db.session.get(Project, pid), reason="异议成立", actor="staff1", award_next=False)
@@ -204,7 +204,7 @@ def test_an_upheld_objection_releases_the_annulled_winners_security(hall, app):
     hall.at(pid, 1, from_end=True)
     hall.sweep()
     from auctions.services import annul_award
-    from trading.models import Project
+    from trading.projects.models import Project
 
     with app.app_context():
         annul_award(_db.session.get(Project, pid), reason="异议成立：报名材料不实", actor="staff1", award_next=True)

@@ -110,7 +110,8 @@ def test_no_accepted_bid_is_lost_or_duplicated(hall, api, app, wide_app):
 
 def test_two_schedulers_close_two_hundred_auctions_exactly_once(app, wide_app, factory):
     from auctions import jobs
-    from trading.models import AuditEntry, Project
+    from trading.models import AuditEntry
+    from trading.projects.models import Project
 
     owner_id, _ = factory.user("collective", "village1")
     t0 = clock.now()

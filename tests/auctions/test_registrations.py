@@ -155,7 +155,7 @@ def test_my_registrations(hall, api):
 def _issue_guarantee(app, pid, applicant, **over):
     """A guarantor registered with a fresh Ed25519 key signs a bid bond for the project."""
     from guarantees.intake import receive, register_guarantor
-    from trading.models import Project
+    from trading.projects.models import Project
 
     key = ed25519.Ed25519PrivateKey.generate()
     pem = key.public_key().public_bytes(serialization.Encoding.PEM,

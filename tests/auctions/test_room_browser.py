@@ -28,8 +28,8 @@ def live(app):
 def _session_cookie(app, username: str) -> str:
     from sqlalchemy import select
 
+    from trading.accounts.models import User
     from trading.extensions import db
-    from trading.models import User
 
     with app.app_context():
         uid = db.session.execute(select(User.id).where(User.username == username)).scalar_one()
@@ -51,7 +51,7 @@ def test_two_bidders_in_the_room(hall, app, live):
     from datetime import timedelta
 
     from trading.extensions import db
-    from trading.models import Project
+    from trading.projects.models import Project
 
     clock.freeze(None)
     with app.app_context():

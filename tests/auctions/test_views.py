@@ -12,7 +12,7 @@ from trading.extensions import db as _db
 
 
 def login(client, app, username):
-    from trading.models import User
+    from trading.accounts.models import User
 
     with app.app_context():
         uid = _db.session.execute(select(User.id).where(User.username == username)).scalar_one()
@@ -27,7 +27,8 @@ def test_panel_offers_registration_form_and_web_registration_works(hall, client,
     hall.bidder("alice")
     login(client, app, "alice")
     from auctions.views import project_panel
-    from trading.models import Project, User
+    from trading.accounts.models import User
+    from trading.projects.models import Project
 
     with app.test_request_context():
         p = _db.session.get(Project, pid)
@@ -124,7 +125,7 @@ def test_result_page_and_staff_actions(hall, client, app):
     assert hall.row(pid).status == "failed"
     r = client.post(f"/staff/auctions/projects/{pid}/relist")
     assert r.status_code == 302
-    from trading.models import Project
+    from trading.projects.models import Project
 
     with app.app_context():
         assert _db.session.execute(select(Project).where(Project.relisted_from_id == pid)).scalar_one().status == "draft"

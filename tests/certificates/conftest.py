@@ -23,7 +23,7 @@ def signing_keys(app):
 def make_awarded(app, factory, api, *, body=None, price="900.00", bid_count=7, winner="bidder_a"):
     """Create + approve a project through the API, then write the auction outcome as the closing job would."""
     from auctions.models import Registration
-    from trading.models import Project
+    from trading.projects.models import Project
 
     _, owner = factory.user("collective", "village1", org_name="龙田村股份经济合作社")
     _, staff = factory.user("staff", "staff1")

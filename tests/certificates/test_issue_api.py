@@ -81,7 +81,7 @@ def test_publicity_not_over(awarded, api, signing_keys):
 def test_signing_unavailable_leaves_nothing_behind(issuable, api, app, tmp_path):
     from certificates.models import Certificate
     from trading.extensions import db
-    from trading.models import CodeCounter
+    from trading.projects.models import CodeCounter
 
     old = app.config["TRADING_KEYS_DIR"]
     app.config["TRADING_KEYS_DIR"] = str(tmp_path / "nokeys")

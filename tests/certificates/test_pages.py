@@ -8,8 +8,8 @@ import types
 
 from sqlalchemy import select
 
+from trading.accounts.models import User
 from trading.extensions import db
-from trading.models import User
 
 
 def login(client, app, username):
@@ -91,7 +91,7 @@ def test_verify_page_upload(issued, client, api):
 
 def test_project_panel(issued, app):
     from certificates.views import project_panel
-    from trading.models import Project
+    from trading.projects.models import Project
 
     with app.test_request_context():
         p = db.session.get(Project, issued["id"])

@@ -75,7 +75,7 @@ def test_issue_applies_winner_cash_deposit(issuable, api, app):
     """With the real guarantees package: the winner's received deposit is applied when the certificate issues."""
     gm = pytest.importorskip("guarantees.models")
     from auctions.models import Registration
-    from trading.models import Project
+    from trading.projects.models import Project
 
     with app.app_context():
         p = db.session.get(Project, issuable["id"])

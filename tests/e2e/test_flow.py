@@ -75,7 +75,7 @@ def _login(browser, live: str, username: str, viewport: dict):
 def _row(app, pid: int) -> dict:
     """The project/auction row as the database has it."""
     from trading.extensions import db
-    from trading.models import Project
+    from trading.projects.models import Project
 
     with app.app_context():
         p = db.session.get(Project, pid)

@@ -130,7 +130,7 @@ def _seed(app, tmp) -> dict:
     """Through the real API (test client on the same database): a project, six qualified bidders; then DUE due
     auctions written as rows (as tests/auctions does), half of them with a leader."""
     from tests.conftest import Api, Factory
-    from trading.models import Project
+    from trading.projects.models import Project
 
     factory, api = Factory(app), Api(app.test_client())
     _, owner = factory.user("collective", "village1")
@@ -169,7 +169,7 @@ def _seed(app, tmp) -> dict:
 
 def _open_window(app, pid: int, seconds: float) -> None:
     """Move the busy auction into its bidding window: it ends `seconds` from now, 2-second extensions."""
-    from trading.models import Project
+    from trading.projects.models import Project
 
     t = clock.now()
     with app.app_context():
@@ -204,7 +204,8 @@ def test_kill9_worker_and_scheduler_mid_auction(app, tmp_path):
         master = stack.gunicorn()
         assert _wait(lambda: len(_children(master.pid)) == 2 and _http("GET", "/api/v1/projects")[0] == 200, 30)
 
-        from trading.models import AuditEntry, Project
+        from trading.models import AuditEntry
+        from trading.projects.models import Project
 
         engine = create_engine(fresh)
 

@@ -30,7 +30,8 @@ def _seed(app, factory) -> dict[str, set[str]]:
     """N due auctions, two qualified bidders each with an attached guarantee; odd ones have a leading bid."""
     from auctions.models import Registration
     from guarantees.models import Guarantee, Guarantor, GuarantorKey
-    from trading.models import Project, User
+    from trading.accounts.models import User
+    from trading.projects.models import Project
 
     owner_id, _ = factory.user("collective", "village1")
     a_id, _ = factory.user("bidder", "bidder_a")
@@ -82,7 +83,8 @@ def test_three_schedulers_close_each_auction_and_release_each_guarantee_once(app
     from auctions import jobs
     from guarantees.models import Guarantee
     from trading import audit
-    from trading.models import AuditEntry, Project
+    from trading.models import AuditEntry
+    from trading.projects.models import Project
 
     expect = _seed(app, factory)
     totals = [0] * SCHEDULERS

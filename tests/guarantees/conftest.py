@@ -59,7 +59,7 @@ class Setup:
         self.app, self.factory, self.api, self.announced = app, factory, api, announced
 
     def project(self, project_id: int | None = None):
-        from trading.models import Project
+        from trading.projects.models import Project
 
         return _db.session.get(Project, project_id or self.announced["id"])
 
@@ -84,7 +84,7 @@ class Setup:
         from sqlalchemy import select
 
         from auctions.models import Registration
-        from trading.models import User
+        from trading.accounts.models import User
 
         with self.app.app_context():
             uid = _db.session.execute(select(User.id).where(User.username == bidder)).scalar_one()

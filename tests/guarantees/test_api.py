@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from guarantees import jobs, services
 from tests.conftest import PASSWORD, iso
 from trading import clock
+from trading.accounts.models import Organisation
 from trading.extensions import db as _db
-from trading.models import Organisation
 
 from .conftest import pem_of, sign
 

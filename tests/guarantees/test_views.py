@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from auctions.models import Registration
 from guarantees import services
+from trading.accounts.models import User
 from trading.extensions import db as _db
-from trading.models import User
 
 from .conftest import sign
 from .test_api import guarantor_user

@@ -60,7 +60,7 @@ def _register(api, pid, name, ua, ip="127.0.0.1"):
 
 
 def test_staff_qualification_page_shows_the_signals(hall, api, app, factory):
-    from trading.accounts import create_user
+    from trading.accounts.services import create_user
     from trading.extensions import db
 
     pids = [hall.project() for _ in range(3)]

@@ -46,7 +46,7 @@ def csrf_on(app):
 
 @pytest.mark.parametrize("role", [None, "bidder", "collective", "staff", "guarantor"])
 def test_every_form_refuses_a_post_without_token(app, announced, factory, csrf_on, role):
-    from trading.models import User
+    from trading.accounts.models import User
 
     client = app.test_client()
     pid = announced["id"]

@@ -42,7 +42,7 @@ def _key_material(app) -> list[str]:
 
 def test_flow_logs_no_secret(app, hall, api, factory, debug_logs, capsys):
     from tests.certificates.conftest import make_awarded
-    from trading.credit import make_uscc
+    from trading.accounts.credit import make_uscc
 
     key_lines = _key_material(app)
     web = app.test_client()

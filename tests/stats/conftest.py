@@ -26,7 +26,7 @@ class Deals:
     def add(self, *, kind="rural_land", direction="ascending", unit="total", area=None, term=None,
             start="1000.00", budget=None, final="1100.00", awarded=None, status="awarded", town="寨沙镇",
             approved=None, title="测试项目") -> int:
-        from trading.models import Project
+        from trading.projects.models import Project
 
         self.n += 1
         awarded = awarded or bj(2025, 3, 1)
@@ -73,7 +73,7 @@ def login(app, client):
     def do(username: str):
         from sqlalchemy import select
 
-        from trading.models import User
+        from trading.accounts.models import User
 
         with app.app_context():
             uid = _db.session.execute(select(User.id).where(User.username == username)).scalar_one()
@@ -87,7 +87,7 @@ def login(app, client):
 @pytest.fixture
 def luzhai(app):
     """The reproduction dataset, loaded through the same function as `demo --dataset luzhai-2025h1`."""
-    from trading.datasets import load_luzhai_2025h1
+    from trading.demo.datasets import load_luzhai_2025h1
 
     with app.app_context():
         assert load_luzhai_2025h1() is True

@@ -80,7 +80,7 @@ def test_unknown_dataset_or_format_is_404_and_bad_dates_422(client):
 
 
 def test_large_export_is_produced_in_chunks(client, deals, monkeypatch):
-    from trading import exports
+    from trading.stats import exports
 
     monkeypatch.setattr(exports, "BATCH", 2)
     for _ in range(5):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.statistics import (
+from trading.stats.rules import (
     DealRow,
     ListingRow,
     Period,
@@ -128,7 +128,7 @@ def test_kind_and_town_breakdowns_order_and_split_public_from_rural():
 
 
 def test_rate_chart_breaks_lines_at_missing_months_but_keeps_lone_points():
-    from trading.charts import lines
+    from trading.stats.charts import lines
 
     svg = str(lines(["1月", "2月", "3月", "4月"], [("溢价率", [D("0.1"), None, D("0.2"), None])], "t"))
     assert svg.count("<circle") == 2 and "<polyline" not in svg

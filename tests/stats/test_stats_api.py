@@ -154,7 +154,7 @@ def test_an_annulled_award_leaves_the_statistics(app, client, deals):
     from auctions.services import annul_award
     from trading import clock
     from trading.extensions import db
-    from trading.models import Project
+    from trading.projects.models import Project
 
     pid = deals.add(final="1100.00", awarded=bj(2025, 3, 1))
     q = {"from": "2025-01-01", "to": "2025-12-31"}

@@ -39,7 +39,7 @@ def test_repeated_failed_logins_lock_the_account(api, factory, app):
 
 
 def test_tokens_are_stored_hashed(api, factory, db):
-    from trading.models import ApiToken
+    from trading.accounts.models import ApiToken
 
     factory.user("bidder", "coop3")
     tok = api.token("coop3")

@@ -1,6 +1,6 @@
 import pytest
 
-from trading.credit import is_valid_resident_id, is_valid_uscc, make_resident_id, make_uscc
+from trading.accounts.credit import is_valid_resident_id, is_valid_uscc, make_resident_id, make_uscc
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L"])

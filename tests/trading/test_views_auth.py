@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from trading import clock
-from trading.credit import make_resident_id, make_uscc
-from trading.models import AuditEntry, Organisation, User
+from trading.accounts.credit import make_resident_id, make_uscc
+from trading.accounts.models import Organisation, User
+from trading.models import AuditEntry
 
 
 def login(client, username, password=PASSWORD):
@@ -174,7 +175,7 @@ def test_only_staff_may_create_accounts(client, factory, db):
 
 
 def test_staff_user_list_search_and_pagination(client, factory, monkeypatch):
-    import trading.staff_views as sv
+    import trading.projects.staff_views as sv
 
     monkeypatch.setattr(sv, "PER_PAGE", 2)
     factory.user("staff", "staff1")
@@ -215,6 +216,6 @@ def test_a_form_post_without_csrf_token_is_refused_and_changes_nothing(csrf_on, 
     r = client.post("/logout")
     assert r.status_code == 400
     assert count(db, AuditEntry) == before
-    from trading.models import Project
+    from trading.projects.models import Project
 
     assert count(db, Project) == 0

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from trading import clock
-from trading.models import Project
+from trading.projects.models import Project
 
 
 def login(client, username):

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from trading import clock
-from trading.models import AuditEntry, Project
+from trading.models import AuditEntry
+from trading.projects.models import Project
 
 
 def login(client, username):
@@ -214,7 +215,7 @@ def test_my_projects_lists_only_my_own_with_badges(client, people, api, factory)
     (432000, "5天"), (129600, "1天12小时"), (9000, "2小时30分钟"), (45, "45秒"), (30, "30秒"),
     (86400 + 5, "1天"), (0, "0秒")])
 def test_durations_read_in_words(seconds, label):
-    from trading.rules import duration_label
+    from trading.projects.rules import duration_label
 
     assert duration_label(seconds) == label
 

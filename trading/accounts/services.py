@@ -12,12 +12,12 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from trading import audit
+from trading.accounts.credit import check_org_code
+from trading.accounts.models import ApiToken, Organisation, OrgKind, Role, User
 from trading.clock import now
-from trading.credit import check_org_code
 from trading.db import driver_cursor
 from trading.errors import Conflict, Invalid, Unauthorized
 from trading.extensions import db
-from trading.models import ApiToken, Organisation, OrgKind, Role, User
 
 MIN_PASSWORD = 8
 

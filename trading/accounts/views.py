@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trading import accounts
+from trading.accounts import services as accounts
+from trading.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from trading.errors import DomainError
-from trading.extensions import db, login_manager
-from trading.forms import LoginForm, PasswordForm, RegisterForm
+from trading.extensions import db
 
 bp = Blueprint("auth", __name__)
-
-
-def roles_page(*roles: str) -> Callable:
-    """Page decorator: anonymous visitors go to the login page, other roles get 403."""
-
-    def deco(fn: Callable) -> Callable:
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                if request.method != "GET":  # after login, "next" must not point at a POST-only URL
-                    flash(login_manager.login_message, "warning")
-                    return redirect(url_for("auth.login"))
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return fn(*args, **kwargs)
-
-        wrapper._page_roles = roles  # type: ignore[attr-defined]
-        return wrapper
-
-    return deco
 
 
 def _safe_next(target: str | None) -> str | None:

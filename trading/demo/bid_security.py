@@ -10,8 +10,9 @@ import random
 from datetime import datetime, timedelta
 
 from trading import clock
+from trading.accounts.models import User
 from trading.extensions import db
-from trading.models import Project, User
+from trading.projects.models import Project
 
 GUARANTOR = ("LZRDB", "鹿寨县融资担保有限公司")
 KEY_FROM = datetime(2024, 10, 1, tzinfo=clock.BEIJING)

@@ -17,8 +17,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from trading.accounts.models import Organisation, User
 from trading.clock import BEIJING
-from trading.dataset_luzhai import (
+from trading.demo.bid_security import add_security
+from trading.demo.luzhai import (
     CERTIFIED,
     PUBLIC_OWNERS,
     RURAL_ASSETS,
@@ -30,10 +32,9 @@ from trading.dataset_luzhai import (
     TARGETS,
     public_titles,
 )
-from trading.dataset_security import add_security
 from trading.extensions import db
-from trading.models import Organisation, Project, User
 from trading.money import quantize
+from trading.projects.models import Project
 
 MARKER = "LZ-"  # every project code of this dataset starts with it
 

@@ -18,12 +18,13 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from trading import clock
-from trading.accounts import create_org, create_user
-from trading.credit import make_resident_id, make_uscc
+from trading.accounts.credit import make_resident_id, make_uscc
+from trading.accounts.models import Organisation, User
+from trading.accounts.services import create_org, create_user
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.jobs import sweep
-from trading.models import Organisation, Project, User
+from trading.projects.models import Project
 
 PASSWORD = "tradehall2026"
 TOWNS = ["寨沙镇", "中渡镇", "黄冕镇"]
@@ -193,7 +194,7 @@ def _past_auction(d: Demo, start_days_ago: float, owner: str, bidders: list[tupl
 
 def load(dataset: str | None = None, if_empty: bool = False) -> None:
     if dataset:
-        from trading import datasets
+        from trading.demo import datasets
 
         datasets.load(dataset)
         return

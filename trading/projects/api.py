@@ -1,43 +1,21 @@
-"""JSON API v1: auth, projects, audit, OpenAPI (API.md)."""
+"""JSON API v1: projects (API.md)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
-from trading import accounts, audit, services
-from trading.apiutil import bearer_user, jsonify, page_args, parse_body, require_user, roles_required
-from trading.clock import isoformat
+from trading.accounts.guard import bearer_user, require_user, roles_required
+from trading.apiutil import jsonify, page_args, parse_body
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
-from trading.openapi import build, doc
-from trading.schemas import KIND_VALUES, ProjectIn, ProjectOut, ReasonIn, TokenIn, TokenOut
-from trading.serialize import project_json
-from trading.states import ProjectStatus
+from trading.openapi import doc
+from trading.projects import services
+from trading.projects.schemas import KIND_VALUES, ProjectIn, ProjectOut
+from trading.projects.serialize import project_json
+from trading.projects.states import ProjectStatus
+from trading.schemas import ReasonIn
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.post("/auth/token")
-@doc("获取 API 令牌", body=TokenIn, response=TokenOut, auth=False, tag="auth")
-def token():
-    body = parse_body(TokenIn)
-    try:
-        user = accounts.authenticate(body.username, body.password)
-    except Exception:
-        db.session.commit()  # keep the failed-login count that drives the lock-out
-        raise
-    raw, row = accounts.issue_token(user)
-    db.session.commit()
-    return jsonify({"token": raw, "role": user.role, "expires_at": isoformat(row.expires_at)})
-
-
-@bp.post("/auth/revoke")
-@doc("吊销当前令牌", tag="auth")
-def revoke():
-    require_user()
-    accounts.revoke_token(request.headers["Authorization"][7:].strip())
-    db.session.commit()
-    return jsonify({"revoked": True})
+bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/projects")
@@ -146,16 +124,3 @@ def get_project(project_id: int):
         # an unpublished draft is private to its owner and the center
         raise Forbidden("该项目尚未公告，仅出让方和交易中心可查看", code="forbidden")
     return jsonify(project_json(project, viewer))
-
-
-@bp.get("/audit/verify")
-@roles_required("staff")
-@doc("校验审计日志哈希链", tag="audit")
-def audit_verify():
-    return jsonify(audit.verify())
-
-
-@bp.get("/openapi.json")
-@doc("OpenAPI 3 描述", auth=False, tag="meta")
-def openapi():
-    return jsonify(build(current_app))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from trading.money import quantize
-from trading.schemas import PUBLIC_KINDS, RURAL_KINDS
+from trading.projects.schemas import PUBLIC_KINDS, RURAL_KINDS
 
 __all__ = ["PUBLIC_KINDS", "RURAL_KINDS", "KIND_LABELS", "WindowError", "FieldErrors", "check_project",
            "town_of", "total_amount", "code_prefix"]

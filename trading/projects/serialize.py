@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from trading.accounts.models import Role, User
 from trading.clock import isoformat, now
-from trading.models import Project, Role, User
 from trading.money import to_str
-from trading.rules import KIND_LABELS
-from trading.services import effective_status
-from trading.states import STATUS_LABELS
+from trading.projects.models import Project
+from trading.projects.rules import KIND_LABELS
+from trading.projects.services import effective_status
+from trading.projects.states import STATUS_LABELS
 
 
 def can_see_private(project: Project, viewer: User | None) -> bool:

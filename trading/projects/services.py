@@ -10,11 +10,12 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 
 from trading import audit
+from trading.accounts.models import Role, User
 from trading.clock import now, to_beijing
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
-from trading.models import CodeCounter, Project, Role, User
-from trading.rules import (
+from trading.projects.models import CodeCounter, Project
+from trading.projects.rules import (
     FieldErrors,
     WindowError,
     Windows,
@@ -23,8 +24,9 @@ from trading.rules import (
     code_prefix,
     town_of,
 )
-from trading.schemas import ProjectIn, field_errors
-from trading.states import InvalidTransition, ProjectStatus, implied_status, next_status
+from trading.projects.schemas import ProjectIn
+from trading.projects.states import InvalidTransition, ProjectStatus, implied_status, next_status
+from trading.schemas import field_errors
 
 EDITABLE = ("kind", "title", "location", "description", "method", "direction", "price_unit", "area_mu",
             "term_years", "start_price", "reserve_price", "budget", "increment", "deposit", "extension_seconds",

@@ -6,15 +6,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from trading import accounts, navigation, services
-from trading.auth_views import _place, roles_page
+from trading import navigation
+from trading.accounts import services as accounts
+from trading.accounts.forms import AccountForm
+from trading.accounts.guard import roles_page
+from trading.accounts.models import Organisation, Role, User
+from trading.accounts.views import _place
 from trading.errors import DomainError
 from trading.extensions import db
-from trading.forms import AccountForm, ProjectForm, ReasonForm
-from trading.models import Organisation, Project, Role, User
-from trading.states import ProjectStatus
+from trading.projects import services
+from trading.projects.forms import ProjectForm, ReasonForm
+from trading.projects.models import Project
+from trading.projects.states import ProjectStatus
+from trading.projects.views import _page, save_project
 from trading.templating import Pagination
-from trading.views import _page, save_project
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PER_PAGE = 20

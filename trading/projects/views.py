@@ -10,16 +10,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from trading import navigation, services
-from trading.auth_views import roles_page
+from trading import navigation
+from trading.accounts.guard import roles_page
 from trading.clock import now
 from trading.errors import DomainError
 from trading.extensions import db
-from trading.forms import ProjectForm, ReasonForm
-from trading.models import Project
-from trading.rules import KIND_LABELS, total_amount
-from trading.serialize import can_see_private
-from trading.states import ProjectStatus
+from trading.projects import services
+from trading.projects.forms import ProjectForm, ReasonForm
+from trading.projects.models import Project
+from trading.projects.rules import KIND_LABELS, total_amount
+from trading.projects.serialize import can_see_private
+from trading.projects.states import ProjectStatus
 from trading.templating import Pagination
 
 bp = Blueprint("web", __name__)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 from pydantic import BaseModel
 
-from trading import ocds, stats_data
 from trading.apiutil import jsonify
 from trading.clock import now, to_beijing
 from trading.errors import Invalid
 from trading.openapi import doc
-from trading.statistics import GROUPERS, Period, PeriodError, breakdown, parse_period
+from trading.stats import ocds
+from trading.stats import queries as stats_data
+from trading.stats.rules import GROUPERS, Period, PeriodError, breakdown, parse_period
 
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1")
 
@@ -95,7 +96,7 @@ def ocds_releases():
 @api_bp.get("/open-data/rural-deals")
 @doc("农村产权成交数据（公共资源交易数据规范字段名，公开）", auth=False, tag="open-data")
 def rural_deals():
-    from trading.opendata import rural_deals as build
+    from trading.stats.opendata import rural_deals as build
 
     period = request_period()
     return jsonify(build(period))

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from trading.clock import now, to_beijing
-from trading.statistics import PeriodError, parse_period
+from trading.stats.rules import PeriodError, parse_period
 
 
 @click.command("report")
@@ -19,7 +19,7 @@ from trading.statistics import PeriodError, parse_period
 @with_appcontext
 def report_cmd(date_from: str | None, date_to: str | None, docx_path: str | None) -> None:
     """Generate the work-report paragraphs for a period."""
-    from trading import report
+    from trading.stats import report
 
     try:
         period = parse_period(date_from, date_to, to_beijing(now()).date())

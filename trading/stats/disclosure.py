@@ -9,11 +9,11 @@ from trading.apiutil import page_args
 from trading.clock import now, to_beijing
 from trading.errors import Invalid
 from trading.extensions import db
-from trading.models import Project
 from trading.money import rate
-from trading.rules import KIND_LABELS
-from trading.statistics import DealRow, PeriodError, deal_total, parse_period, start_total
-from trading.stats_data import DEAL_STATUSES, certificate_for
+from trading.projects.models import Project
+from trading.projects.rules import KIND_LABELS
+from trading.stats.queries import DEAL_STATUSES, certificate_for
+from trading.stats.rules import DealRow, PeriodError, deal_total, parse_period, start_total
 
 
 def verify_url(number: str) -> str:

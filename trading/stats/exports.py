@@ -18,11 +18,11 @@ from sqlalchemy import or_, select
 
 from trading.clock import display
 from trading.extensions import db
-from trading.models import Project
 from trading.money import rate, rate_str
-from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS
-from trading.states import STATUS_LABELS, ProjectStatus
-from trading.statistics import DealRow, Period, deal_total, start_total
+from trading.projects.models import Project
+from trading.projects.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS
+from trading.projects.states import STATUS_LABELS, ProjectStatus
+from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 BATCH = 500
 
@@ -57,7 +57,7 @@ REG_LABELS = {"pending": "待审核", "qualified": "已通过", "rejected": "已
 
 def check_access(spec: Dataset) -> None:
     """Registrations and guarantees are for the center's staff only (token or signed-in session)."""
-    from trading.apiutil import bearer_user
+    from trading.accounts.guard import bearer_user
 
     if not spec.staff_only:
         return

@@ -15,9 +15,9 @@ from sqlalchemy import func, or_, select
 
 from trading.clock import isoformat, now
 from trading.extensions import db
-from trading.models import Project
-from trading.rules import METHOD_LABELS, PUBLIC_KINDS
-from trading.statistics import DealRow, Period, deal_total, start_total
+from trading.projects.models import Project
+from trading.projects.rules import METHOD_LABELS, PUBLIC_KINDS
+from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 DEFAULT_PREFIX = "ocds-thall01-"
 CATEGORY = {"construction": "works", "procurement": "goods"}
@@ -55,7 +55,7 @@ def _tender_status(status: str) -> str:
 
 def release(p: Project, tenderers: int, certified_at=None) -> dict:
     """The OCDS release of one project."""
-    from trading.services import effective_status
+    from trading.projects.services import effective_status
 
     status = effective_status(p).value
     ocid = prefix() + p.code
@@ -108,7 +108,7 @@ def _tenderers(ids: list[int]) -> dict[int, int]:
 
 def release_package(period: Period, uri: str) -> dict:
     """Public-resource projects published or awarded in the period, as an OCDS 1.1 release package."""
-    from trading.stats_data import certificate_for
+    from trading.stats.queries import certificate_for
 
     start, end = period.bounds()
     P = Project

@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from trading.clock import isoformat
 from trading.extensions import db
-from trading.models import Project
 from trading.money import rate, rate_str, to_str
-from trading.rules import KIND_LABELS, METHOD_LABELS, RURAL_KINDS, UNIT_LABELS
-from trading.statistics import DealRow, Period, deal_total, start_total
-from trading.stats_data import DEAL_STATUSES, certificate_for
+from trading.projects.models import Project
+from trading.projects.rules import KIND_LABELS, METHOD_LABELS, RURAL_KINDS, UNIT_LABELS
+from trading.stats.queries import DEAL_STATUSES, certificate_for
+from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 SPEC = "公共资源交易平台系统数据规范（农村产权流转交易成交信息）"
 

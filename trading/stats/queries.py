@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from trading.extensions import db
-from trading.models import Project
 from trading.money import quantize, rate, rate_str, to_str
-from trading.statistics import (
+from trading.projects.models import Project
+from trading.stats.rules import (
     RURAL_KINDS,
     ZERO,
     DealRow,
@@ -109,7 +109,7 @@ def guarantee_figures(start: datetime, end: datetime) -> dict:
 def compute(period: Period) -> dict:
     """Every headline figure of the period, as Decimals (see to_json for the API form)."""
     start, end = period.bounds()
-    from trading.statistics import PUBLIC_KINDS
+    from trading.stats.rules import PUBLIC_KINDS
 
     public = summarise_public(deal_rows(start, end, PUBLIC_KINDS))
     rural = summarise_rural(deal_rows(start, end, RURAL_KINDS), listing_rows(start, end))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trading.money import big, percent, quantize
-from trading.statistics import Period
+from trading.stats.rules import Period
 
 
 @dataclass
@@ -86,7 +86,7 @@ def build(period: Period, figures: dict, center: str, rural_center: str | None =
 def generate(period: Period) -> Report:
     from flask import current_app
 
-    from trading.stats_data import compute
+    from trading.stats.queries import compute
 
     cfg = current_app.config
     return build(period, compute(period), cfg["TRADING_CENTER_NAME"], cfg.get("TRADING_RURAL_CENTER_NAME"))

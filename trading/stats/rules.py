@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from trading.clock import BEIJING
 from trading.money import quantize, rate
-from trading.rules import KIND_LABELS, PUBLIC_KINDS, RURAL_KINDS
+from trading.projects.rules import KIND_LABELS, PUBLIC_KINDS, RURAL_KINDS
 
 ZERO = Decimal("0.00")
 

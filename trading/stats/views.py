@@ -11,10 +11,11 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
-from trading import charts, report, stats_data
 from trading.clock import now, to_beijing
 from trading.money import big, percent
-from trading.statistics import Period, PeriodError, breakdown, parse_period
+from trading.stats import charts, report
+from trading.stats import queries as stats_data
+from trading.stats.rules import Period, PeriodError, breakdown, parse_period
 
 bp = Blueprint("stats", __name__)
 
@@ -23,8 +24,8 @@ bp = Blueprint("stats", __name__)
 def _setup(state) -> None:
     from trading import navigation
     from trading.extensions import csrf
-    from trading.stats_api import api_bp
-    from trading.stats_cli import report_cmd
+    from trading.stats.api import api_bp
+    from trading.stats.cli import report_cmd
 
     app = state.app
     csrf.exempt(api_bp)
@@ -124,14 +125,14 @@ def report_download(fmt: str):
 
 @bp.get("/stats/deals")
 def deals():
-    from trading.disclosure import deal_page
+    from trading.stats.disclosure import deal_page
 
     return deal_page()
 
 
 @bp.get("/stats/export/<dataset>.<fmt>")
 def export(dataset: str, fmt: str):
-    from trading import exports
+    from trading.stats import exports
 
     spec = exports.DATASETS.get(dataset)
     if spec is None or fmt not in ("csv", "xlsx"):

@@ -1,0 +1,131 @@
+"""Who is asking, and the role guard: one rule for pages and the API.
+
+`roles_page` guards pages (anonymous visitors go to the login page, other roles get 403); `roles_required`
+guards API views (401/403 in the API's error envelope). Both ask `has_role`, the one place a role is judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import NamedTuple
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from trading.accounts.models import User
+from trading.accounts.services import principal_for_token, user_for_token
+from trading.errors import Forbidden, Unauthorized
+from trading.extensions import db, login_manager
+
+_MISSING = object()
+
+
+class Principal(NamedTuple):
+    """Who a bearer token speaks for, without loading the user: enough for a role check and an audit actor."""
+
+    id: int
+    role: str
+    username: str
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def bearer_user():
+    """The user of a valid bearer token, else None. Cached per request."""
+    # cached on the request, not on g: g lives as long as the app context, which a CLI that drives the
+    # test client (the demo loader) shares across many requests
+    cached = request.environ.get("tradehall.api_user", _MISSING)
+    if cached is not _MISSING:
+        return cached
+    user = None
+    token = _bearer_token()
+    principal = request.environ.get("tradehall.api_principal")
+    if principal is not None:  # the token was checked by bearer_principal in this request
+        user = db.session.get(User, principal.id)
+    elif token is not None:
+        user = user_for_token(token)
+        if user is None:
+            request.environ["tradehall.api_user"] = None
+            raise Unauthorized("令牌无效或已过期，请重新获取", code="not_authenticated")
+    elif request.method in ("GET", "HEAD") and current_user and current_user.is_authenticated:
+        # the site's own pages read the API with their session (read-only; writes need a token or CSRF)
+        user = current_user._get_current_object()
+    request.environ["tradehall.api_user"] = user
+    return user
+
+
+def bearer_principal():
+    """Like bearer_user, but a token is resolved to a Principal in one light query (no ORM user): for the
+    busiest endpoints, whose use cases need only the user's id, role and name."""
+    token = _bearer_token()
+    if token is None or "tradehall.api_user" in request.environ:
+        return bearer_user()
+    cached = request.environ.get("tradehall.api_principal")
+    if cached is not None:
+        return cached
+    principal = principal_for_token(token)
+    if principal is None:
+        request.environ["tradehall.api_user"] = None
+        raise Unauthorized("令牌无效或已过期，请重新获取", code="not_authenticated")
+    request.environ["tradehall.api_principal"] = Principal(*principal)
+    return request.environ["tradehall.api_principal"]
+
+
+def require_user():
+    user = bearer_user()
+    if user is None:
+        raise Unauthorized("请先登录：在 Authorization 头中提供 Bearer 令牌", code="not_authenticated")
+    return user
+
+
+def require_principal():
+    """The request's Principal (a token) or user (a session): has `id`, `role` and `username`."""
+    who = bearer_principal()
+    if who is None:
+        raise Unauthorized("请先登录：在 Authorization 头中提供 Bearer 令牌", code="not_authenticated")
+    return who
+
+
+def roles_required(*roles: str, principal: bool = False) -> Callable:
+    """Decorator: a bearer token of one of these roles, else 401/403. With `principal=True` the check reads
+    only the token's Principal (the view then calls require_principal, not require_user)."""
+
+    def deco(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            user = require_principal() if principal else require_user()
+            if user.role not in roles:
+                raise Forbidden("当前角色无权执行此操作", code="forbidden")
+            return fn(*args, **kwargs)
+
+        wrapper._roles = roles  # type: ignore[attr-defined]
+        return wrapper
+
+    return deco
+
+
+def roles_page(*roles: str) -> Callable:
+    """Page decorator: anonymous visitors go to the login page, other roles get 403."""
+
+    def deco(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if request.method != "GET":  # after login, "next" must not point at a POST-only URL
+                    flash(login_manager.login_message, "warning")
+                    return redirect(url_for("auth.login"))
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return fn(*args, **kwargs)
+
+        wrapper._page_roles = roles  # type: ignore[attr-defined]
+        return wrapper
+
+    return deco
+
+

@@ -1,0 +1,148 @@
+"""WTForms for the project pages. Project rules are NOT repeated here: the project form becomes the API body
+and goes through the same services as the JSON API, whose per-field messages are put back on the form."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from trading.accounts.forms import Marked, choices, required
+from trading.clock import from_beijing_local, isoformat, to_beijing
+from trading.errors import DomainError
+from trading.money import to_str
+from trading.projects.models import Project
+from trading.projects.rules import KIND_LABELS, METHOD_LABELS, PUBLIC_KINDS
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("原因", validators=[required("请填写原因"), Length(max=2000, message="内容过长")])
+
+
+KIND_CHOICES = [SelectChoice("", "请选择")] + [
+    SelectChoice(k, label, optgroup="公共资源交易" if k in PUBLIC_KINDS else "农村产权流转") for k, label in KIND_LABELS.items()]
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+WINDOWS = ("announce_start", "registration_end", "bidding_start", "bidding_end")
+MONEY_FIELDS = ("start_price", "reserve_price", "budget", "increment", "deposit", "area_mu")
+INT_FIELDS = ("term_years", "extension_seconds")
+
+
+def _dt(label: str) -> StringField:
+    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60})
+
+
+def _money(label: str, mandatory: bool = False) -> StringField:
+    return StringField(label, validators=[Marked()] if mandatory else [],
+                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+
+class ProjectForm(FlaskForm):
+    """Every field of API.md's project body; the four windows are typed in Beijing time."""
+
+    kind = SelectField("项目类型", choices=KIND_CHOICES, validators=[Marked()])
+    title = StringField("项目名称", validators=[Marked()])
+    location = StringField("坐落位置", validators=[Marked()], render_kw={"placeholder": "如：寨沙镇龙田村"})
+    town = StringField("所属乡镇", render_kw={"placeholder": "留空则按坐落位置自动识别"})
+    description = TextAreaField("公告内容 / 标的描述", render_kw={"rows": 6})
+    method = SelectField("交易方式", choices=choices(METHOD_LABELS.items()), validators=[Marked()])
+    direction = SelectField("竞价方向", choices=choices([("ascending", "增价（出租、出让）"),
+                                                        ("descending", "减价（采购、工程）")]), validators=[Marked()])
+    price_unit = SelectField("报价单位", choices=choices([("per_mu_year", "元/亩/年"), ("total", "元（总价）")]),
+                             validators=[Marked()])
+    area_mu = _money("面积（亩）")
+    term_years = StringField("流转期限（年）", render_kw={"inputmode": "numeric"})
+    start_price = _money("起始价 / 最高限价（元）", True)
+    reserve_price = _money("保留价（底价，元，不公开）")
+    budget = _money("预算金额（元，减价项目）")
+    increment = _money("加价 / 减价幅度（元）", True)
+    deposit = _money("保证金（元）", True)
+    extension_seconds = StringField("延时周期（秒）", render_kw={"inputmode": "numeric", "placeholder": "默认 300"})
+    announce_start = _dt("公告开始")
+    registration_end = _dt("报名截止")
+    bidding_start = _dt("竞价开始")
+    bidding_end = _dt("竞价结束")
+    priority_holders = StringField("优先权人（竞买人用户名）", render_kw={"placeholder": "多个用逗号分隔，可留空"})
+    owner = SelectField("出让方（代为挂牌）", choices=[])
+
+    def __init__(self, *args, owners: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.owner
+        else:
+            self.owner.choices = choices([("", "请选择出让方"), *owners])
+
+    def to_body(self) -> dict:
+        """The API body for services.create_project / update_draft; unparseable times become field errors."""
+        body: dict = {}
+        self.local_errors: dict[str, str] = {}
+        for name in ("kind", "title", "location", "description", "method", "direction", "price_unit", "town"):
+            value = (self[name].data or "").strip()
+            if value or name == "description":
+                body[name] = value
+        for name in MONEY_FIELDS + INT_FIELDS:
+            value = (self[name].data or "").strip().replace(",", "").replace("，", "")
+            if value:
+                body[name] = value
+        for name in WINDOWS:
+            raw = (self[name].data or "").strip()
+            if raw:
+                parsed = _parse_local(raw)
+                if parsed is None:  # left out of the body: the API then refuses the field, with this message
+                    self.local_errors[name] = "请填写有效的日期和时间（北京时间），例如 2026-05-01 09:00"
+                else:
+                    body[name] = isoformat(from_beijing_local(parsed))
+        holders = re.split(r"[\s,，、;；]+", self.priority_holders.data or "")
+        body["priority_holders"] = [h for h in holders if h]
+        if "owner" in self:
+            body["owner"] = self.owner.data or None
+        return body
+
+    def fill(self, project: Project) -> None:
+        """Show a stored project in the form (windows in Beijing wall-clock time)."""
+        for name in ("kind", "title", "location", "town", "description", "method", "direction", "price_unit"):
+            self[name].data = getattr(project, name) or ""
+        for name in MONEY_FIELDS:
+            self[name].data = to_str(getattr(project, name)) or ""
+        for name in INT_FIELDS:
+            value = getattr(project, name)
+            self[name].data = "" if value is None else str(value)
+        for name in WINDOWS:
+            self[name].data = local_input(getattr(project, name))
+        self.priority_holders.data = ", ".join(u.username for u in project.priority_holders)
+        if "owner" in self:
+            self.owner.data = project.owner.username
+
+    def show_error(self, err: DomainError) -> None:
+        """Put a service refusal back on the form: field messages beside fields, the rest on top."""
+        placed = False
+        local = getattr(self, "local_errors", {})
+        for name, msg in (err.fields or {}).items():
+            msg = local.get(name, msg)
+            if name in self:
+                self[name].errors = [*self[name].errors, msg]
+                placed = True
+            elif name != "body":
+                self.form_errors.append(msg)  # about several fields at once (the windows): on top
+        if not placed or err.code == "invalid_window":
+            self.form_errors.append(err.message)
+        self._errors = None  # recompute form.errors with what was added
+
+
+def _parse_local(raw: str) -> datetime | None:
+    for fmt in DATETIME_FORMATS:
+        try:
+            return datetime.strptime(raw, fmt)  # noqa: DTZ007 (a Beijing wall-clock time, converted next)
+        except ValueError:
+            continue
+    return None
+
+
+def local_input(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_beijing(value)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
