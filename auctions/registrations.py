@@ -6,7 +6,7 @@ import secrets
 
 from sqlalchemy import select
 
-from auctions import security as sec
+from auctions import signals
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from trading import audit
 from trading.accounts.models import Role, User
@@ -84,10 +84,7 @@ def register(actor: User, project_id: int, security: object, *, ip: str | None =
     reg.created_at = now()
     reg.ip, reg.user_agent = (ip or None), (user_agent or "")[:300] or None
     db.session.flush()
-    if guarantee_no is not None:
-        sec.verify_and_attach(guarantee_no=guarantee_no, registration=reg, actor=actor.username)
-    else:
-        sec.open_deposit(reg, actor.username)
+    signals.registration_created.send(None, registration=reg, guarantee_no=guarantee_no, actor=actor.username)
     audit.record("registration.create", f"registration:{reg.id}",
                  {"project": project.code, "bidder_no": reg.bidder_no, "security": kind,
                   "guarantee_no": guarantee_no}, actor.username)
@@ -109,7 +106,7 @@ def approve(actor: User, reg: Registration) -> Registration:
     """pending → qualified, only once a guarantee is attached or the deposit is received."""
     _require_status(reg, RS.PENDING)
     _project_open_for_review(reg)
-    if not sec.security_ready(reg):
+    if not signals.security_ready(reg):
         if reg.security_type == SecurityType.DEPOSIT:
             raise Conflict("保证金尚未确认到账，不能通过资格审核", code="deposit_not_received")
         raise Conflict("保函尚未生效，不能通过资格审核", code="security_not_ready")
@@ -124,7 +121,7 @@ def reject(actor: User, reg: Registration, reason: str) -> Registration:
     _require_status(reg, RS.PENDING)
     _project_open_for_review(reg)
     reg.status, reg.decided_at, reg.reason = RS.REJECTED, now(), reason
-    sec.release_security(reg, actor.username, reason)
+    signals.registration_rejected.send(None, registration=reg, actor=actor.username, reason=reason)
     audit.record("registration.reject", f"registration:{reg.id}", {"reason": reason}, actor.username)
     db.session.flush()
     return reg
@@ -135,7 +132,7 @@ def confirm_deposit(actor: User, reg: Registration) -> Registration:
     if reg.security_type != SecurityType.DEPOSIT:
         raise Conflict("该报名使用电子保函，无需确认保证金", code="invalid_state")
     _require_status(reg, RS.PENDING, RS.QUALIFIED)
-    sec.confirm_deposit(reg, actor.username)
+    signals.deposit_confirmed.send(None, registration=reg, actor=actor.username)
     audit.record("registration.confirm_deposit", f"registration:{reg.id}", {}, actor.username)
     db.session.flush()
     return reg
@@ -150,7 +147,7 @@ def withdraw(actor: User, reg: Registration) -> Registration:
         # never once bidding has begun, even when registration_end lies later: a leader could walk away
         raise Conflict("报名已截止或竞价已开始，不能撤回报名", code="registration_closed")
     reg.status, reg.decided_at = RS.WITHDRAWN, now()
-    sec.release_security(reg, actor.username, "竞买人撤回报名")
+    signals.registration_withdrawn.send(None, registration=reg, actor=actor.username, reason="竞买人撤回报名")
     audit.record("registration.withdraw", f"registration:{reg.id}", {}, actor.username)
     db.session.flush()
     return reg

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from auctions import security as sec
+from auctions import signals as sec
 from auctions.models import REGISTRATION_LABELS, Bid, Registration, RegistrationStatus, SealedBid
 from auctions.rules import PRIORITY_LABEL
 from trading.accounts.models import User

@@ -13,8 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from auctions import bidstore, rules, sealing
-from auctions import security as sec
+from auctions import bidstore, rules, sealing, signals
 from auctions.models import Bid, Registration, RegistrationStatus, SealedBid
 from trading import audit
 from trading.accounts.models import User
@@ -173,7 +172,7 @@ def close_project(project: Project, actor: str = "scheduler") -> str | None:
     audit.record("auction.close", f"project:{project.id}",
                  {"outcome": outcome.outcome, "price": outcome.price, "bid_count": project.bid_count,
                   "winner": winner_reg.bidder_no if winner_reg else None, "reason": outcome.reason}, actor)
-    sec.on_project_closed(project, winner_reg, actor)
+    signals.project_closed.send(None, project=project, winner=winner_reg, actor=actor)
     db.session.flush()
     return outcome.outcome
 
@@ -206,7 +205,7 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
     if old is not None:
         # an objection upheld through no fault of the winner: its security is released (after a default
         # it was already claimed or forfeited, and nothing is left to release)
-        sec.release_security(old, actor, f"成交结果撤销：{reason}")
+        signals.award_annulled.send(None, registration=old, actor=actor, reason=f"成交结果撤销：{reason}")
     nxt = _next_best(project) if award_next else None
     if nxt is not None:
         reg, price = nxt
@@ -215,7 +214,7 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
         project.leader_id, project.current_price = reg.bidder_id, price
         project.publicity_ends_at = at + timedelta(seconds=publicity_seconds())
         project.outcome_reason = f"原成交人资格取消（{reason}），由第{_rank_label(project, reg)}名竞买人递补成交"
-        if not sec.hold_for_award(reg, actor):
+        if not signals.hold_for_award(reg, actor):
             project.outcome_reason += "；递补成交人的保证金已退还或保函已失效，签约前须重新提交"
         audit.record("award.next", f"project:{project.id}", {"bidder_no": reg.bidder_no, "price": price}, actor)
     else:
@@ -250,6 +249,6 @@ def winner_default(project: Project, *, reason: str, actor: str, award_next: boo
         raise Conflict("只有已成交（未出具鉴证书）的项目可以认定成交人违约", code="invalid_state")
     reg = _registration(project.id, project.winner_id)
     if reg is not None:
-        sec.on_winner_default(reg, reason, actor)
+        signals.winner_defaulted.send(None, registration=reg, reason=reason, actor=actor)
     audit.record("award.default", f"project:{project.id}", {"reason": reason}, actor)
     return annul_award(project, reason=f"成交人违约：{reason}", actor=actor, award_next=award_next)

@@ -12,17 +12,20 @@ from flask import current_app
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from auctions.registrations import registration_of
+from auctions.services import annul_award
 from certificates import rules
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
 from trading.accounts.models import User
 from trading.clock import isoformat, now, to_beijing
 from trading.db import is_postgres, lock
-from trading.errors import Conflict, Invalid, NotFound, Unavailable
+from trading.errors import Conflict, Invalid, NotFound
 from trading.extensions import db
 from trading.money import capital, rate, rate_str, to_str
 from trading.projects.models import Project
 from trading.projects.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
+from trading.projects.signals import deal_completed
 from trading.projects.states import ProjectStatus
 
 # ------------------------------------------------------------------ publicity and objections
@@ -45,15 +48,6 @@ def objections_of(project: Project) -> list[Objection]:
     return list(db.session.execute(stmt).scalars())
 
 
-def _registration(project: Project, user: User | None):
-    if user is None:
-        return None
-    from auctions.models import Registration
-
-    stmt = select(Registration).where(Registration.project_id == project.id, Registration.bidder_id == user.id)
-    return db.session.execute(stmt).scalar_one_or_none()
-
-
 def lodge_objection(project: Project, *, user: User | None, name: str | None, phone: str | None,
                     grounds: str | None) -> Objection:
     """During publicity, a registered bidder or any member of the public (name + valid mobile) objects."""
@@ -61,7 +55,7 @@ def lodge_objection(project: Project, *, user: User | None, name: str | None, ph
         raise Conflict("该项目当前没有处于公示期的成交结果", code="not_awarded")
     if not rules.in_publicity(now(), project.awarded_at, publicity_end(project)):
         raise Conflict("公示期已结束，不能再提出异议", code="publicity_closed")
-    reg = _registration(project, user)
+    reg = registration_of(project.id, user.id) if user is not None else None
     name = (name or "").strip() or (user.name if reg is not None and user is not None else "")
     phone = (phone or "").strip() or ((user.phone or "") if reg is not None and user is not None else "")
     grounds = (grounds or "").strip()
@@ -120,12 +114,6 @@ def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bo
     project = lock(Project, obj.project_id)
     if project is None or project.status != ProjectStatus.AWARDED:
         raise Conflict("该项目的成交结果已不在可撤销状态", code="not_awarded")
-    import importlib
-
-    try:
-        annul_award = importlib.import_module("auctions.services").annul_award
-    except (ImportError, AttributeError):
-        raise Unavailable("撤销成交结果的功能尚未就绪", code="annul_unavailable") from None
     obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
                                                                     actor.username, now())
     audit.record("objection.uphold", f"project:{project.id}",
@@ -283,22 +271,9 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
     audit.record("certificate.issue", f"certificate:{number}",
                  {"project": project.code, "number_text": number_text, "sha256": digest,
                   "facts_sha256": hashlib.sha256(body).hexdigest()}, actor.username)
-    _deal_completed(project, actor.username)
+    # the winner's bid security is released or applied (guarantees receives it)
+    deal_completed.send(None, project=project, actor=actor.username)
     return cert
-
-
-def _deal_completed(project: Project, actor: str) -> None:
-    """The winner's bid security is released or applied (guarantees package), when it provides the hook."""
-    import importlib
-
-    try:
-        gs = importlib.import_module("guarantees.services")
-    except ImportError:
-        return
-    hook = getattr(gs, "on_deal_completed", None)
-    reg = _registration(project, project.winner)
-    if hook is not None and reg is not None:
-        hook(reg, actor)
 
 
 # ------------------------------------------------------------------ revocation and verification

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 import types
 
 from sqlalchemy import select
@@ -110,9 +109,10 @@ def test_nav_items():
 
 def test_issue_calls_guarantee_hook_with_winner_registration(issuable, api, monkeypatch):
     calls = []
-    fake = types.ModuleType("guarantees.services")
-    fake.on_deal_completed = lambda registration, actor: calls.append((registration.bidder_no, actor))
-    monkeypatch.setitem(sys.modules, "guarantees.services", fake)
+    from guarantees import services as guarantee_services
+
+    monkeypatch.setattr(guarantee_services, "on_deal_completed",
+                        lambda registration, actor: calls.append((registration.bidder_no, actor)))
     r = api.post(f"/api/v1/projects/{issuable['id']}/certificate", user=issuable["staff"])
     assert r.status_code == 201
     assert calls == [("A017", issuable["staff"])]
