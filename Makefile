@@ -39,9 +39,11 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check trading auctions guarantees certificates tests bench
-	$(BIN)/mypy trading/rules.py trading/services.py trading/money.py trading/clock.py \
+	$(BIN)/mypy trading/projects/rules.py trading/projects/services.py trading/money.py trading/clock.py \
+	  trading/signals.py \
 	  $(wildcard auctions/rules.py auctions/services.py guarantees/rules.py guarantees/services.py \
 	  certificates/rules.py certificates/services.py)
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from blinker import Signal
+from blinker import NamedSignal
 
 
 class Unwired(RuntimeError):
     """A signal that needs exactly one receiver has none, or more than one."""
 
 
-def answer(signal: Signal, **kwargs: Any) -> Any:
+def answer(signal: NamedSignal, **kwargs: Any) -> Any:
     results = signal.send(None, **kwargs)
     if len(results) != 1:
         raise Unwired(f"signal {signal.name!r} has {len(results)} receivers; exactly one must answer")
