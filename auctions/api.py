@@ -57,7 +57,7 @@ def _client_ip() -> str | None:
 
 
 @bp.post("/projects/<int:project_id>/registrations")
-@roles_required("bidder")
+@roles_required(Role.BIDDER)
 @doc("报名并提交竞买保证（电子保函或现金保证金）", body=RegistrationIn, response=RegistrationOut, status=201,
      tag="registrations")
 def register(project_id: int):
@@ -71,7 +71,7 @@ def register(project_id: int):
 
 
 @bp.get("/projects/<int:project_id>/registrations")
-@roles_required("staff", "collective")
+@roles_required(Role.STAFF, Role.COLLECTIVE)
 @doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations")
 def list_registrations(project_id: int):
     user = require_user()
@@ -85,7 +85,7 @@ def list_registrations(project_id: int):
 
 
 @bp.get("/me/registrations")
-@roles_required("bidder")
+@roles_required(Role.BIDDER)
 @doc("我的报名", response=Page, tag="registrations")
 def my_registrations():
     rows = regs.list_for_bidder(require_user())
@@ -98,7 +98,7 @@ def _own_or_staff(reg, user: User) -> None:
 
 
 @bp.get("/registrations/<int:registration_id>")
-@roles_required("bidder", "staff")
+@roles_required(Role.BIDDER, Role.STAFF)
 @doc("报名详情", tag="registrations")
 def get_registration(registration_id: int):
     user = require_user()
@@ -108,7 +108,7 @@ def get_registration(registration_id: int):
 
 
 @bp.post("/registrations/<int:registration_id>/approve")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("资格审核通过", tag="registrations")
 def approve(registration_id: int):
     reg = regs.approve(require_user(), regs.get_registration(registration_id))
@@ -117,7 +117,7 @@ def approve(registration_id: int):
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("资格审核不通过", body=ReasonIn, tag="registrations")
 def reject(registration_id: int):
     body = parse_body(ReasonIn)
@@ -127,7 +127,7 @@ def reject(registration_id: int):
 
 
 @bp.post("/registrations/<int:registration_id>/confirm-deposit")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("确认保证金到账", tag="registrations")
 def confirm_deposit(registration_id: int):
     reg = regs.confirm_deposit(require_user(), regs.get_registration(registration_id))
@@ -136,7 +136,7 @@ def confirm_deposit(registration_id: int):
 
 
 @bp.post("/registrations/<int:registration_id>/withdraw")
-@roles_required("bidder")
+@roles_required(Role.BIDDER)
 @doc("撤回报名（报名截止前）", tag="registrations")
 def withdraw(registration_id: int):
     reg = regs.withdraw(require_user(), regs.get_registration(registration_id))
@@ -205,7 +205,7 @@ def bid_response(project_id: int, user: Any, body: object, idem_key: str | None)
 
 
 @bp.post("/projects/<int:project_id>/bids")
-@roles_required("bidder", principal=True)
+@roles_required(Role.BIDDER, principal=True)
 @doc("出价（网络竞价）或提交/替换密封报价；支持 Idempotency-Key", body=BidIn, response=BidOut, status=201,
      tag="bidding")
 def place_bid(project_id: int):
@@ -259,7 +259,7 @@ def result(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/winner-default")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("认定成交人违约：没收保证金/索赔保函，递补或流拍", body=DefaultIn, tag="bidding")
 def winner_default(project_id: int):
     body = parse_body(DefaultIn)

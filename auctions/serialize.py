@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from auctions import signals as sec
 from auctions.models import REGISTRATION_LABELS, Bid, Registration, RegistrationStatus, SealedBid
 from auctions.rules import PRIORITY_LABEL
-from trading.accounts.models import User
+from trading.accounts.models import Role, User
 from trading.clock import isoformat, now
 from trading.errors import Conflict
 from trading.extensions import db
@@ -66,7 +66,7 @@ def sealed_opened(project: Project) -> list[dict]:
 
 
 def _viewer_reg(project: Project, viewer: User | None) -> Registration | None:
-    if viewer is None or viewer.role != "bidder":
+    if viewer is None or viewer.role != Role.BIDDER:
         return None
     return db.session.execute(select(Registration).where(Registration.project_id == project.id,
                                                          Registration.bidder_id == viewer.id)).scalar_one_or_none()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from auctions import collusion, serialize, services
 from auctions import registrations as regs
 from auctions.models import Registration, RegistrationStatus
+from trading.accounts.guard import page_user
 from trading.accounts.models import Role
 from trading.clock import now
 from trading.errors import Invalid
@@ -23,10 +24,8 @@ S = ProjectStatus
 
 
 @bp.before_request
-@login_required
 def _staff_only():
-    if current_user.role != Role.STAFF:
-        abort(403)
+    page_user(Role.STAFF)
 
 
 @bp.get("/queue")

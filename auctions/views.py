@@ -9,6 +9,7 @@ from markupsafe import Markup
 from auctions import bidstore, serialize
 from auctions import registrations as regs
 from auctions.api import bid_response
+from trading.accounts.guard import page_user
 from trading.accounts.models import Role
 from trading.apiutil import jsonify
 from trading.errors import DomainError
@@ -35,13 +36,6 @@ def project_url(project_id: int) -> str:
 
 def _user():
     return current_user if current_user and current_user.is_authenticated else None
-
-
-def _role(*roles: str):
-    user = _user()
-    if user is None or user.role not in roles:
-        abort(403)
-    return user
 
 
 def panel_context(project: Project, user) -> dict:
@@ -76,7 +70,7 @@ def nav(user) -> list[tuple[str, str, dict]]:
 @bp.route("/projects/<int:project_id>/register", methods=["GET", "POST"])
 @login_required
 def register(project_id: int):
-    user = _role(Role.BIDDER)
+    user = page_user(Role.BIDDER)
     project = get_project(project_id)
     if request.method == "POST":
         kind = request.form.get("security_type", "")
@@ -102,7 +96,7 @@ def register(project_id: int):
 @bp.get("/my")
 @login_required
 def my_registrations():
-    user = _role(Role.BIDDER)
+    user = page_user(Role.BIDDER)
     rows = regs.list_for_bidder(user)
     items = [(r, effective_status(r.project)) for r in rows]
     return render_template("auctions/my.html", items=items, project_url=project_url)
@@ -111,7 +105,7 @@ def my_registrations():
 @bp.post("/registrations/<int:registration_id>/withdraw")
 @login_required
 def withdraw(registration_id: int):
-    user = _role(Role.BIDDER)
+    user = page_user(Role.BIDDER)
     regs.withdraw(user, regs.get_registration(registration_id))
     db.session.commit()
     flash("已撤回报名，保证金/保函将按规定退还或释放。", "success")

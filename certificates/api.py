@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from certificates import queries, services
 from certificates.rules import MAX_UPLOAD
 from trading.accounts.guard import bearer_user, require_user, roles_required
+from trading.accounts.models import Role
 from trading.apiutil import jsonify, page_args, parse_body
 from trading.clock import isoformat, now
 from trading.errors import DomainError, Invalid
@@ -95,7 +96,7 @@ def lodge(project_id: int):
 
 
 @bp.get("/projects/<int:project_id>/objections")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("项目的异议列表", tag="certificates")
 def list_objections(project_id: int):
     items = services.objections_of(get_project(project_id))
@@ -103,7 +104,7 @@ def list_objections(project_id: int):
 
 
 @bp.post("/objections/<int:objection_id>/dismiss")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("驳回异议", body=ReasonIn, tag="certificates")
 def dismiss(objection_id: int):
     user = require_user()
@@ -114,7 +115,7 @@ def dismiss(objection_id: int):
 
 
 @bp.post("/objections/<int:objection_id>/uphold")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("异议成立：撤销成交结果，递补或流拍", body=UpholdIn, tag="certificates")
 def uphold(objection_id: int):
     user = require_user()
@@ -126,7 +127,7 @@ def uphold(objection_id: int):
 
 
 @bp.post("/projects/<int:project_id>/certificate")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("出具交易鉴证书 / 成交确认书", response=IssuedOut, status=201, tag="certificates")
 def issue(project_id: int):
     user = require_user()
@@ -138,7 +139,7 @@ def issue(project_id: int):
 
 
 @bp.get("/certificates")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("鉴证书登记簿（检索、分页）", tag="certificates")
 def register():
     page, per_page = page_args()
@@ -188,7 +189,7 @@ def verify():
 
 
 @bp.post("/certificates/<number>/revoke")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("撤销鉴证书", body=ReasonIn, tag="certificates")
 def revoke(number: str):
     user = require_user()

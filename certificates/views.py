@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -11,6 +9,8 @@ from markupsafe import Markup
 from certificates import queries, services
 from certificates.models import OBJECTION_LABELS
 from certificates.rules import MAX_UPLOAD
+from trading.accounts.guard import roles_page
+from trading.accounts.models import Role
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.projects.services import get_project
@@ -26,25 +26,13 @@ def _helpers() -> dict:
     return {"cert_rows": pdf_rows}
 
 
-def staff_required(fn):
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        if current_user.role != "staff":
-            abort(403)
-        return fn(*args, **kwargs)
-
-    return wrapper
-
-
 def _user():
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def nav_items(user) -> list[tuple[str, str, dict]]:
     items = [("证书核验", "certificates.verify_page", {})]
-    if user is not None and user.role == "staff":
+    if user is not None and user.role == Role.STAFF:
         items.append(("鉴证书管理", "certificates.desk", {}))
     return items
 
@@ -130,7 +118,7 @@ def public_view(number: str):
 # ------------------------------------------------------------------ staff
 
 @bp.get("/staff/certificates")
-@staff_required
+@roles_page(Role.STAFF)
 def desk():
     tab = request.args.get("tab", "awaiting")
     try:
@@ -156,7 +144,7 @@ def desk():
 
 
 @bp.post("/staff/projects/<int:project_id>/certificate")
-@staff_required
+@roles_page(Role.STAFF)
 def issue(project_id: int):
     cert = services.issue_certificate(current_user._get_current_object(), project_id)
     db.session.commit()
@@ -165,7 +153,7 @@ def issue(project_id: int):
 
 
 @bp.post("/staff/objections/<int:objection_id>/resolve")
-@staff_required
+@roles_page(Role.STAFF)
 def resolve(objection_id: int):
     obj = services.get_objection(objection_id)
     action, reason = request.form.get("action"), request.form.get("reason", "")
@@ -182,7 +170,7 @@ def resolve(objection_id: int):
 
 
 @bp.post("/staff/certificates/<number>/revoke")
-@staff_required
+@roles_page(Role.STAFF)
 def revoke(number: str):
     cert = services.revoke(current_user._get_current_object(), services.get_certificate(number),
                            request.form.get("reason", ""))

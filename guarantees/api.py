@@ -20,6 +20,7 @@ from guarantees.schemas import (
 )
 from guarantees.serialize import claim_json, deposit_json, guarantee_json, guarantor_json, key_json
 from trading.accounts.guard import require_user, roles_required
+from trading.accounts.models import Role
 from trading.apiutil import json_body, jsonify, page_args, parse_body
 from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
@@ -32,7 +33,7 @@ TAG = "guarantees"
 
 
 @bp.post("/guarantors")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("登记担保机构及其公钥", body=GuarantorIn, status=201, tag=TAG)
 def create_guarantor():
     user = require_user()
@@ -44,7 +45,7 @@ def create_guarantor():
 
 
 @bp.get("/guarantors")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("担保机构列表", tag=TAG)
 def list_guarantors():
     rows = db.session.execute(select(Guarantor).order_by(Guarantor.code)).scalars().all()
@@ -52,18 +53,18 @@ def list_guarantors():
 
 
 @bp.get("/guarantors/<code>")
-@roles_required("staff", "guarantor")
+@roles_required(Role.STAFF, Role.GUARANTOR)
 @doc("担保机构详情（含公钥）", tag=TAG)
 def get_guarantor(code: str):
     user = require_user()
     g = intake.get_guarantor(code)
-    if user.role == "guarantor" and user.org_id != g.org_id:
+    if user.role == Role.GUARANTOR and user.org_id != g.org_id:
         raise Forbidden("只能查看本机构的信息", code="forbidden")
     return jsonify(guarantor_json(g))
 
 
 @bp.post("/guarantors/<code>/keys")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("为担保机构增加公钥（密钥轮换）", body=KeyIn, status=201, tag=TAG)
 def add_key(code: str):
     user = require_user()
@@ -75,7 +76,7 @@ def add_key(code: str):
 
 
 @bp.post("/guarantors/<code>/keys/<int:key_id>/retire")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("停用公钥（此前签发的保函仍可验证）", body=RetireIn, tag=TAG)
 def retire_key(code: str, key_id: int):
     user = require_user()
@@ -98,7 +99,7 @@ def receive_guarantee():
 
 
 @bp.get("/guarantees")
-@roles_required("staff", "guarantor", "bidder")
+@roles_required(Role.STAFF, Role.GUARANTOR, Role.BIDDER)
 @doc("保函列表（工作人员：全部；担保机构：本机构；竞买人：本人）", tag=TAG)
 def list_guarantees():
     user = require_user()
@@ -110,7 +111,7 @@ def list_guarantees():
 
 
 @bp.get("/guarantees/<no>")
-@roles_required("bidder", "guarantor", "staff")
+@roles_required(Role.BIDDER, Role.GUARANTOR, Role.STAFF)
 @doc("保函详情（申请人、签发机构用户、工作人员）", response=GuaranteeOut, tag=TAG)
 def get_guarantee(no: str):
     user = require_user()
@@ -121,7 +122,7 @@ def get_guarantee(no: str):
 
 
 @bp.get("/guarantees/<no>/check")
-@roles_required("bidder")
+@roles_required(Role.BIDDER)
 @doc("报名前即时核验保函（不占用）：?project_id=", response=CheckOut, tag=TAG)
 def check_guarantee(no: str):
     user = require_user()
@@ -144,7 +145,7 @@ def check_guarantee(no: str):
 
 
 @bp.post("/guarantees/<no>/claims")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("对违约持有人的保函提出索赔", body=ReasonIn, response=ClaimOut, status=201, tag=TAG)
 def file_claim(no: str):
     user = require_user()
@@ -155,7 +156,7 @@ def file_claim(no: str):
 
 
 @bp.get("/claims")
-@roles_required("staff", "guarantor")
+@roles_required(Role.STAFF, Role.GUARANTOR)
 @doc("索赔列表", tag=TAG)
 def list_claims():
     user = require_user()
@@ -166,7 +167,7 @@ def list_claims():
 
 
 @bp.post("/claims/<int:claim_id>/pay")
-@roles_required("guarantor")
+@roles_required(Role.GUARANTOR)
 @doc("担保机构赔付索赔", response=ClaimOut, tag=TAG)
 def pay_claim(claim_id: int):
     claim = claims.pay_claim(claim_id, require_user())
@@ -175,7 +176,7 @@ def pay_claim(claim_id: int):
 
 
 @bp.post("/claims/<int:claim_id>/reject")
-@roles_required("guarantor")
+@roles_required(Role.GUARANTOR)
 @doc("担保机构拒付（提出异议）", body=ReasonIn, response=ClaimOut, tag=TAG)
 def reject_claim(claim_id: int):
     user = require_user()
@@ -186,7 +187,7 @@ def reject_claim(claim_id: int):
 
 
 @bp.get("/deposits")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("现金保证金台账：?status=&due=1（待退还清单）", tag=TAG)
 def list_deposits():
     page, per_page = page_args()
@@ -196,7 +197,7 @@ def list_deposits():
 
 
 @bp.post("/deposits/<int:deposit_id>/refund")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("登记保证金已退还", tag=TAG)
 def refund_deposit(deposit_id: int):
     dep = services.mark_refunded(deposit_id, require_user().username)

@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 from auctions.models import Registration
 from guarantees.models import Deposit, Guarantee
 from guarantees.states import DepositStatus, GuaranteeStatus
+from trading.accounts.models import Role
 from trading.extensions import db
 
 
 def security_panel(project, user):
     if user is None or not getattr(user, "is_authenticated", False) or project.approved_at is None:
         return None
-    if user.role == "staff":
+    if user.role == Role.STAFF:
         regs = select(Registration.id).where(Registration.project_id == project.id)
         guarantees = db.session.execute(
             select(Guarantee.status, func.count(Guarantee.id), func.sum(Guarantee.amount))
@@ -27,7 +28,7 @@ def security_panel(project, user):
             Deposit.refund_due_at.is_not(None))).scalar_one()
         return render_template("guarantees/_panel.html", project=project, staff=True, guarantees=guarantees,
                                deposits=deposits, due=due)
-    if user.role == "bidder":
+    if user.role == Role.BIDDER:
         mine = db.session.execute(select(Guarantee).where(Guarantee.applicant == user.username,
                                                           Guarantee.project_code == project.code)
                                   .order_by(Guarantee.received_at.desc())).scalars().all()

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from auctions.models import Registration
 from guarantees import claims, intake, queries, services
 from guarantees.models import Deposit, Guarantor
 from guarantees.states import CLAIM_LABELS, DEPOSIT_LABELS, GUARANTEE_LABELS, DepositStatus, GuaranteeStatus
+from trading.accounts.guard import roles_page
+from trading.accounts.models import Role
 from trading.extensions import db
 from trading.templating import Pagination
 
 bp = Blueprint("guarantees", __name__)
 PER_PAGE = 20
-
-
-def role(*roles: str) -> Callable:
-    def deco(fn: Callable) -> Callable:
-        @wraps(fn)
-        @login_required
-        def wrapper(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return deco
 
 
 def _page() -> int:
@@ -67,7 +52,7 @@ def deposit_label(status: str) -> str:
 
 
 @bp.get("/guarantees/mine")
-@role("bidder")
+@roles_page(Role.BIDDER)
 def mine():
     page = _page()
     rows, total = queries.list_guarantees(current_user, status=_status_arg(GuaranteeStatus), page=page,
@@ -80,7 +65,7 @@ def mine():
 
 
 @bp.get("/guarantees/view/<no>")
-@role("bidder", "guarantor", "staff")
+@roles_page(Role.BIDDER, Role.GUARANTOR, Role.STAFF)
 def detail(no: str):
     g = services.get_guarantee(no)
     if not services.can_view(g, current_user):
@@ -89,7 +74,7 @@ def detail(no: str):
 
 
 @bp.post("/guarantees/view/<no>/claim")
-@role("staff")
+@roles_page(Role.STAFF)
 def file_claim(no: str):
     claims.file_claim(services.get_guarantee(no), request.form.get("reason", ""), current_user.username)
     db.session.commit()
@@ -98,7 +83,7 @@ def file_claim(no: str):
 
 
 @bp.get("/guarantor")
-@role("guarantor")
+@roles_page(Role.GUARANTOR)
 def portal():
     page = _page()
     status = _status_arg(GuaranteeStatus)
@@ -114,7 +99,7 @@ def portal():
 
 
 @bp.post("/guarantor/claims/<int:claim_id>/pay")
-@role("guarantor")
+@roles_page(Role.GUARANTOR)
 def pay_claim(claim_id: int):
     claims.pay_claim(claim_id, current_user)
     db.session.commit()
@@ -123,7 +108,7 @@ def pay_claim(claim_id: int):
 
 
 @bp.post("/guarantor/claims/<int:claim_id>/reject")
-@role("guarantor")
+@roles_page(Role.GUARANTOR)
 def reject_claim(claim_id: int):
     claims.reject_claim(claim_id, current_user, request.form.get("reason", ""))
     db.session.commit()
@@ -132,7 +117,7 @@ def reject_claim(claim_id: int):
 
 
 @bp.get("/staff/guarantees")
-@role("staff")
+@roles_page(Role.STAFF)
 def staff_list():
     page = _page()
     status = _status_arg(GuaranteeStatus)
@@ -147,7 +132,7 @@ def staff_list():
 
 
 @bp.post("/staff/guarantors")
-@role("staff")
+@roles_page(Role.STAFF)
 def register_guarantor():
     f = request.form
     intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
@@ -158,7 +143,7 @@ def register_guarantor():
 
 
 @bp.get("/staff/deposits")
-@role("staff")
+@roles_page(Role.STAFF)
 def deposits():
     page = _page()
     tab = request.args.get("tab", "due")
@@ -172,7 +157,7 @@ def deposits():
 
 
 @bp.post("/staff/deposits/<int:deposit_id>/refund")
-@role("staff")
+@roles_page(Role.STAFF)
 def refund(deposit_id: int):
     services.mark_refunded(deposit_id, current_user.username)
     db.session.commit()

@@ -90,15 +90,20 @@ def require_principal():
     return who
 
 
+def has_role(user, *roles: str) -> bool:
+    """The one role rule: a signed-in (or token-bearing) user whose role is one of `roles`."""
+    return user is not None and getattr(user, "is_authenticated", True) and user.role in roles
+
+
 def roles_required(*roles: str, principal: bool = False) -> Callable:
-    """Decorator: a bearer token of one of these roles, else 401/403. With `principal=True` the check reads
+    """API decorator: a bearer token of one of these roles, else 401/403. With `principal=True` the check reads
     only the token's Principal (the view then calls require_principal, not require_user)."""
 
     def deco(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args, **kwargs):
             user = require_principal() if principal else require_user()
-            if user.role not in roles:
+            if not has_role(user, *roles):
                 raise Forbidden("当前角色无权执行此操作", code="forbidden")
             return fn(*args, **kwargs)
 
@@ -108,24 +113,29 @@ def roles_required(*roles: str, principal: bool = False) -> Callable:
     return deco
 
 
+def page_user(*roles: str) -> User:
+    """Inside a page (or a blueprint's before_request): the signed-in user when it holds one of `roles`.
+    Anonymous visitors go to the login page, other roles get 403."""
+    if not current_user.is_authenticated:
+        if request.method != "GET":  # after login, "next" must not point at a POST-only URL
+            flash(login_manager.login_message, "warning")
+            abort(redirect(url_for("auth.login")))
+        abort(login_manager.unauthorized())
+    if not has_role(current_user, *roles):
+        abort(403)
+    return current_user._get_current_object()
+
+
 def roles_page(*roles: str) -> Callable:
-    """Page decorator: anonymous visitors go to the login page, other roles get 403."""
+    """Page decorator: `page_user(*roles)` before the view."""
 
     def deco(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                if request.method != "GET":  # after login, "next" must not point at a POST-only URL
-                    flash(login_manager.login_message, "warning")
-                    return redirect(url_for("auth.login"))
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
+            page_user(*roles)
             return fn(*args, **kwargs)
 
         wrapper._page_roles = roles  # type: ignore[attr-defined]
         return wrapper
 
     return deco
-
-

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from trading.accounts import services as accounts
 from trading.accounts.forms import LoginForm, PasswordForm, RegisterForm
+from trading.accounts.models import Role
 from trading.errors import DomainError
 from trading.extensions import db
 
@@ -26,9 +27,9 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user) -> str:
-    if user.role == "collective":
+    if user.role == Role.COLLECTIVE:
         return url_for("web.my_projects")
-    if user.role == "staff":
+    if user.role == Role.STAFF:
         return url_for("staff.review")
     return url_for("web.home")
 
@@ -70,7 +71,7 @@ def register():
         try:
             org = accounts.create_org(form.org_name.data, form.org_kind.data, form.credit_code.data,
                                       phone=form.phone.data.strip(), actor=form.username.data.strip())
-            user = accounts.create_user(form.username.data, form.password.data, "bidder",
+            user = accounts.create_user(form.username.data, form.password.data, Role.BIDDER,
                                         display_name=form.display_name.data.strip(), phone=form.phone.data.strip(),
                                         org=org, actor=form.username.data.strip())
         except DomainError as exc:

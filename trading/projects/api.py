@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from trading.accounts.guard import bearer_user, require_user, roles_required
+from trading.accounts.models import Role
 from trading.apiutil import jsonify, page_args, parse_body
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
@@ -19,7 +20,7 @@ bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/projects")
-@roles_required("collective", "staff")
+@roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("创建交易项目（草稿）", body=ProjectIn, response=ProjectOut, status=201, tag="projects")
 def create_project():
     from trading.apiutil import json_body
@@ -31,7 +32,7 @@ def create_project():
 
 
 @bp.put("/projects/<int:project_id>")
-@roles_required("collective", "staff")
+@roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("修改草稿", body=ProjectIn, response=ProjectOut, tag="projects")
 def update_project(project_id: int):
     from trading.apiutil import json_body
@@ -43,7 +44,7 @@ def update_project(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/submit")
-@roles_required("collective", "staff")
+@roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("提交审核", response=ProjectOut, tag="projects")
 def submit_project(project_id: int):
     user = require_user()
@@ -53,7 +54,7 @@ def submit_project(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/approve")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("审核通过并挂牌公告", response=ProjectOut, tag="projects")
 def approve_project(project_id: int):
     user = require_user()
@@ -63,7 +64,7 @@ def approve_project(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/reject")
-@roles_required("staff")
+@roles_required(Role.STAFF)
 @doc("审核退回", body=ReasonIn, response=ProjectOut, tag="projects")
 def reject_project(project_id: int):
     user = require_user()
@@ -75,7 +76,7 @@ def reject_project(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/withdraw")
-@roles_required("collective", "staff")
+@roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("撤回项目", body=ReasonIn, response=ProjectOut, tag="projects")
 def withdraw_project(project_id: int):
     user = require_user()
@@ -87,7 +88,7 @@ def withdraw_project(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/relist")
-@roles_required("collective", "staff")
+@roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("流拍项目重新挂牌（复制为新草稿）", response=ProjectOut, status=201, tag="projects")
 def relist_project(project_id: int):
     user = require_user()
@@ -120,7 +121,7 @@ def list_projects():
 def get_project(project_id: int):
     viewer = bearer_user()
     project = services.get_project(project_id)
-    if project.approved_at is None and not (viewer and (viewer.role == "staff" or viewer.id == project.owner_id)):
+    if project.approved_at is None and not (viewer and (viewer.role == Role.STAFF or viewer.id == project.owner_id)):
         # an unpublished draft is private to its owner and the center
         raise Forbidden("该项目尚未公告，仅出让方和交易中心可查看", code="forbidden")
     return jsonify(project_json(project, viewer))

@@ -26,7 +26,7 @@ PER_PAGE = 20
 
 
 def _nav(user) -> list[tuple[str, str, dict]]:
-    if user is not None and user.role == "staff":
+    if user is not None and user.role == Role.STAFF:
         return [("审核队列", "staff.review", {}), ("项目管理", "staff.projects", {}),
                 ("代为挂牌", "staff.new_project", {}), ("用户管理", "staff.users", {})]
     return []
@@ -47,7 +47,7 @@ def _project(project_id: int) -> Project:
 
 
 @bp.get("/review")
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def review():
     rows = db.session.execute(select(Project).where(Project.status == ProjectStatus.PENDING_REVIEW)
                               .order_by(Project.submitted_at, Project.id)).scalars().all()
@@ -55,7 +55,7 @@ def review():
 
 
 @bp.post("/projects/<int:project_id>/approve")
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def approve(project_id: int):
     project = services.approve(_me(), _project(project_id))  # refusals flash via the error handler
     db.session.commit()
@@ -64,7 +64,7 @@ def approve(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/reject")
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def reject(project_id: int):
     project = _project(project_id)
     form = ReasonForm()
@@ -78,7 +78,7 @@ def reject(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/withdraw")
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def withdraw(project_id: int):
     project = _project(project_id)
     form = ReasonForm()
@@ -92,7 +92,7 @@ def withdraw(project_id: int):
 
 
 @bp.get("/projects")
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def projects():
     status = request.args.get("status") or None
     if status not in {s.value for s in ProjectStatus}:
@@ -111,7 +111,7 @@ def _owners() -> list[tuple[str, str]]:
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def new_project():
     form = ProjectForm(owners=_owners())
     if request.method == "GET":
@@ -124,7 +124,7 @@ def new_project():
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def edit_project(project_id: int):
     project = _project(project_id)
     if project.status != ProjectStatus.DRAFT:
@@ -141,7 +141,7 @@ def edit_project(project_id: int):
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def new_account():
     """Collective (village collective / tenderee) and staff accounts, each with its organisation."""
     form = AccountForm()
@@ -177,7 +177,7 @@ def _create_account(form: AccountForm) -> User:
 
 
 @bp.get("/users")
-@roles_page("staff")
+@roles_page(Role.STAFF)
 def users():
     q = (request.args.get("q") or "").strip()
     role = request.args.get("role") or ""

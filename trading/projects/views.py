@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from trading import navigation
 from trading.accounts.guard import roles_page
+from trading.accounts.models import Role
 from trading.clock import now
 from trading.errors import DomainError
 from trading.extensions import db
@@ -30,7 +31,7 @@ PUBLIC_STATUSES = (S.ANNOUNCED, S.BIDDING, S.AWARDED, S.FAILED, S.CERTIFIED, S.W
 
 
 def _nav(user) -> list[tuple[str, str, dict]]:
-    if user is not None and user.role == "collective":
+    if user is not None and user.role == Role.COLLECTIVE:
         return [("我的项目", "web.my_projects", {}), ("发布项目", "web.new_project", {})]
     return []
 
@@ -171,7 +172,7 @@ def project_detail(project_id: int):
 # ------------------------------------------------------------------ my projects (collective)
 
 @bp.get("/my/projects")
-@roles_page("collective")
+@roles_page(Role.COLLECTIVE)
 def my_projects():
     status = request.args.get("status") or None
     if status not in {s.value for s in S}:
@@ -199,7 +200,7 @@ def save_project(form: ProjectForm, actor, project: Project | None = None) -> Pr
 
 
 @bp.route("/my/projects/new", methods=["GET", "POST"])
-@roles_page("collective")
+@roles_page(Role.COLLECTIVE)
 def new_project():
     form = ProjectForm()
     if request.method == "GET":
@@ -221,7 +222,7 @@ def _own_project(project_id: int) -> Project:
 
 
 @bp.route("/my/projects/<int:project_id>/edit", methods=["GET", "POST"])
-@roles_page("collective")
+@roles_page(Role.COLLECTIVE)
 def edit_project(project_id: int):
     project = _own_project(project_id)
     if project.status != S.DRAFT:
@@ -238,7 +239,7 @@ def edit_project(project_id: int):
 
 
 @bp.post("/my/projects/<int:project_id>/submit")
-@roles_page("collective")
+@roles_page(Role.COLLECTIVE)
 def submit_project(project_id: int):
     project = _own_project(project_id)
     services.submit(current_user._get_current_object(), project)  # a refusal flashes via the error handler
@@ -248,7 +249,7 @@ def submit_project(project_id: int):
 
 
 @bp.post("/my/projects/<int:project_id>/withdraw")
-@roles_page("collective")
+@roles_page(Role.COLLECTIVE)
 def withdraw_project(project_id: int):
     project = _own_project(project_id)
     form = ReasonForm()

@@ -16,6 +16,8 @@ from decimal import Decimal
 from flask import abort
 from sqlalchemy import or_, select
 
+from trading.accounts.guard import bearer_user, has_role
+from trading.accounts.models import Role
 from trading.clock import display
 from trading.extensions import db
 from trading.money import rate, rate_str
@@ -57,14 +59,12 @@ REG_LABELS = {"pending": "待审核", "qualified": "已通过", "rejected": "已
 
 def check_access(spec: Dataset) -> None:
     """Registrations and guarantees are for the center's staff only (token or signed-in session)."""
-    from trading.accounts.guard import bearer_user
-
     if not spec.staff_only:
         return
     user = bearer_user()
     if user is None:
         abort(401)
-    if user.role != "staff":
+    if not has_role(user, Role.STAFF):
         abort(403)
 
 

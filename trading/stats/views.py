@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
-from flask_login import current_user
 
+from trading.accounts.guard import page_user
+from trading.accounts.models import Role
 from trading.clock import now, to_beijing
 from trading.money import big, percent
 from trading.stats import charts, report
@@ -36,7 +37,7 @@ def _setup(state) -> None:
 
 def nav(user) -> list[tuple[str, str, dict]]:
     items: list[tuple[str, str, dict]] = [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})]
-    if user is not None and user.role == "staff":
+    if user is not None and user.role == Role.STAFF:
         items.append(("工作报告", "stats.report_page", {}))
     return items
 
@@ -84,18 +85,9 @@ def index():
                            big=big, percent=percent, error=None)
 
 
-def _staff_only() -> None:
-    if not current_user.is_authenticated:
-        from trading.extensions import login_manager
-
-        abort(login_manager.unauthorized())
-    if current_user.role != "staff":
-        abort(403)
-
-
 @bp.get("/stats/report")
 def report_page():
-    _staff_only()
+    page_user(Role.STAFF)
     period, error = _period()
     if period is None:
         return render_template("stats/report.html", error=error, rep=None,
@@ -107,7 +99,7 @@ def report_page():
 
 @bp.get("/stats/report.<fmt>")
 def report_download(fmt: str):
-    _staff_only()
+    page_user(Role.STAFF)
     period, error = _period()
     if period is None:
         abort(422, error)
