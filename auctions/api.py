@@ -20,7 +20,7 @@ from trading.extensions import db
 from trading.models import IdempotencyKey
 from trading.money import MoneyError, parse_amount, to_str
 from trading.openapi import doc
-from trading.projects.services import get_project
+from trading.projects.services import get_project, visible_project
 from trading.schemas import Body, Page, ReasonIn
 
 bp = Blueprint("auctions_api", __name__, url_prefix="/api/v1")
@@ -215,11 +215,8 @@ def place_bid(project_id: int):
 
 
 def published_project(project_id: int, viewer: User | None):
-    """An unpublished draft is private to its owner and the center (as GET /projects/{id})."""
-    project = get_project(project_id)
-    if project.approved_at is None and not (viewer and (viewer.role == Role.STAFF or viewer.id == project.owner_id)):
-        raise Forbidden("该项目尚未公告，仅出让方和交易中心可查看", code="forbidden")
-    return project
+    """The project, when the visibility rule lets `viewer` see it (as GET /projects/{id})."""
+    return visible_project(project_id, viewer)
 
 
 def _since() -> int | None:
@@ -255,7 +252,7 @@ def bids(project_id: int):
 @bp.get("/projects/<int:project_id>/result")
 @doc("竞价结果（结束后公开）", auth=False, tag="bidding")
 def result(project_id: int):
-    return jsonify(serialize.result_json(get_project(project_id)))
+    return jsonify(serialize.result_json(published_project(project_id, bearer_user())))
 
 
 @bp.post("/projects/<int:project_id>/winner-default")

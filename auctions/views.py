@@ -19,6 +19,7 @@ from trading.money import capital as money_capital
 from trading.projects.models import Project
 from trading.projects.services import effective_status, get_project
 from trading.projects.states import ProjectStatus
+from trading.projects.visibility import can_see, is_published
 from trading.templating import Pagination
 
 bp = Blueprint("auctions", __name__, url_prefix="/auctions")
@@ -52,7 +53,7 @@ def panel_context(project: Project, user) -> dict:
 
 def project_panel(project: Project, user) -> Markup | None:
     """The block on the project page: register / my registration / room / result / staff queue."""
-    if project.approved_at is None:
+    if not is_published(project):
         return None
     return Markup(render_template("auctions/_panel.html", **panel_context(project, user)))  # noqa: S704
 
@@ -72,6 +73,8 @@ def nav(user) -> list[tuple[str, str, dict]]:
 def register(project_id: int):
     user = page_user(Role.BIDDER)
     project = get_project(project_id)
+    if not can_see(project, user):
+        abort(404)
     if request.method == "POST":
         kind = request.form.get("security_type", "")
         security = {"type": kind}
@@ -116,8 +119,8 @@ def withdraw(registration_id: int):
 def room(project_id: int):
     user = _user()
     project = get_project(project_id)
-    if project.approved_at is None and not (user and (user.role == Role.STAFF or user.id == project.owner_id)):
-        abort(404)  # an unpublished draft is private to its owner and the center
+    if not can_see(project, user):
+        abort(404)
     data = serialize.auction_json(project, user)
     reg = regs.registration_of(project.id, user.id) if user is not None and user.role == Role.BIDDER else None
     priority = reg is not None and bidstore.is_priority_holder(project.id, user.id)

@@ -14,7 +14,7 @@ from trading.clock import isoformat, now
 from trading.errors import DomainError, Invalid
 from trading.extensions import db
 from trading.openapi import doc
-from trading.projects.services import effective_status, get_project
+from trading.projects.services import effective_status, get_project, visible_project
 from trading.schemas import ReasonIn
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
@@ -73,7 +73,7 @@ def objection_json(obj, *, private: bool) -> dict:
 @bp.get("/projects/<int:project_id>/publicity")
 @doc("成交结果公示状态", auth=False, tag="certificates")
 def publicity(project_id: int):
-    project = get_project(project_id)
+    project = visible_project(project_id, bearer_user())
     end = services.publicity_end(project)
     cert = services.certificate_of(project)
     return jsonify({"project_id": project.id, "status": effective_status(project).value,

@@ -26,6 +26,7 @@ from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.openapi import doc
 from trading.projects.models import Project
+from trading.projects.visibility import is_published
 from trading.schemas import ReasonIn
 
 bp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1")
@@ -131,7 +132,7 @@ def check_guarantee(no: str):
     except ValueError:
         raise Invalid("缺少 project_id", fields={"project_id": "必填，整数"}) from None
     project = db.session.get(Project, project_id)
-    if project is None or project.approved_at is None:
+    if project is None or not is_published(project):
         raise NotFound("项目不存在", code="not_found")
     # a bidder who withdrew may take back the guarantee its own registration held
     reg_id = db.session.execute(select(Registration.id).where(Registration.project_id == project.id,

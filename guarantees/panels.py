@@ -10,10 +10,11 @@ from guarantees.models import Deposit, Guarantee
 from guarantees.states import DepositStatus, GuaranteeStatus
 from trading.accounts.models import Role
 from trading.extensions import db
+from trading.projects.visibility import is_published
 
 
 def security_panel(project, user):
-    if user is None or not getattr(user, "is_authenticated", False) or project.approved_at is None:
+    if user is None or not getattr(user, "is_authenticated", False) or not is_published(project):
         return None
     if user.role == Role.STAFF:
         regs = select(Registration.id).where(Registration.project_id == project.id)

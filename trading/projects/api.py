@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from trading.accounts.guard import bearer_user, require_user, roles_required
 from trading.accounts.models import Role
 from trading.apiutil import jsonify, page_args, parse_body
-from trading.errors import Forbidden, Invalid
+from trading.errors import Invalid
 from trading.extensions import db
 from trading.openapi import doc
 from trading.projects import services
@@ -120,8 +120,5 @@ def list_projects():
 @doc("项目详情（公开；底价仅出让方与工作人员可见）", response=ProjectOut, auth=False, tag="projects")
 def get_project(project_id: int):
     viewer = bearer_user()
-    project = services.get_project(project_id)
-    if project.approved_at is None and not (viewer and (viewer.role == Role.STAFF or viewer.id == project.owner_id)):
-        # an unpublished draft is private to its owner and the center
-        raise Forbidden("该项目尚未公告，仅出让方和交易中心可查看", code="forbidden")
+    project = services.visible_project(project_id, viewer)
     return jsonify(project_json(project, viewer))

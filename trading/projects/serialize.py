@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from trading.accounts.models import Role, User
+from trading.accounts.models import User
 from trading.clock import isoformat, now
 from trading.money import to_str
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS
 from trading.projects.services import effective_status
 from trading.projects.states import STATUS_LABELS
-
-
-def can_see_private(project: Project, viewer: User | None) -> bool:
-    return viewer is not None and (viewer.role == Role.STAFF or viewer.id == project.owner_id)
+from trading.projects.visibility import can_see_private
 
 
 def project_json(project: Project, viewer: User | None = None) -> dict:

@@ -26,6 +26,7 @@ from trading.projects.rules import (
 )
 from trading.projects.schemas import ProjectIn
 from trading.projects.states import InvalidTransition, ProjectStatus, implied_status, next_status
+from trading.projects.visibility import can_see, published
 from trading.schemas import field_errors
 
 EDITABLE = ("kind", "title", "location", "description", "method", "direction", "price_unit", "area_mu",
@@ -160,6 +161,15 @@ def get_project(project_id: int) -> Project:
     return project
 
 
+def visible_project(project_id: int, viewer: User | None) -> Project:
+    """The project when `viewer` may see it (visibility.can_see): 404 when there is none, 403 when it is not
+    announced yet and `viewer` is neither its owner nor staff."""
+    project = get_project(project_id)
+    if not can_see(project, viewer):
+        raise Forbidden("该项目尚未公告，仅出让方和交易中心可查看", code="forbidden")
+    return project
+
+
 def _owned(actor: User, project: Project, *, staff_ok: bool = False) -> None:
     if project.owner_id == actor.id:
         return
@@ -276,8 +286,7 @@ def list_projects(*, status: str | None = None, kind: str | None = None, q: str 
     if owner is not None:
         stmt = stmt.where(Project.owner_id == owner.id)
     elif public:
-        stmt = stmt.where(Project.status.notin_([ProjectStatus.DRAFT, ProjectStatus.PENDING_REVIEW]),
-                          Project.approved_at.is_not(None))
+        stmt = stmt.where(published())
     if kind:
         stmt = stmt.where(Project.kind == kind)
     if town:

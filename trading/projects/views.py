@@ -20,8 +20,8 @@ from trading.projects import services
 from trading.projects.forms import ProjectForm, ReasonForm
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS, total_amount
-from trading.projects.serialize import can_see_private
 from trading.projects.states import ProjectStatus
+from trading.projects.visibility import can_see, can_see_private, published
 from trading.templating import Pagination
 
 bp = Blueprint("web", __name__)
@@ -46,7 +46,7 @@ def _viewer():
 # ------------------------------------------------------------------ portal
 
 def _published():
-    return select(Project).where(Project.approved_at.is_not(None))
+    return select(Project).where(published())
 
 
 def headline() -> dict:
@@ -85,7 +85,7 @@ def deal_amount(p: Project) -> Decimal | None:
 
 
 def _towns() -> list[str]:
-    rows = db.session.execute(select(Project.town).where(Project.approved_at.is_not(None), Project.town.is_not(None))
+    rows = db.session.execute(select(Project.town).where(published(), Project.town.is_not(None))
                               .distinct().order_by(Project.town)).scalars().all()
     return [r for r in rows if r]
 
@@ -155,9 +155,9 @@ def project_detail(project_id: int):
     if project is None:
         abort(404)
     viewer = _viewer()
-    private = can_see_private(project, viewer)
-    if project.approved_at is None and not private:
+    if not can_see(project, viewer):
         abort(403)
+    private = can_see_private(project, viewer)
     t = now()
     status = services.effective_status(project, t)
     start_total = None
