@@ -16,10 +16,9 @@ from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.projects.models import Project
 from trading.projects.services import effective_status
-from trading.projects.states import ProjectStatus
+from trading.projects.states import CLOSED, ProjectStatus
 
 RS = RegistrationStatus
-CLOSED_STATUSES = (ProjectStatus.AWARDED, ProjectStatus.FAILED, ProjectStatus.CERTIFIED)
 
 
 def get_registration(registration_id: int) -> Registration:
@@ -93,7 +92,7 @@ def register(actor: User, project_id: int, security: object, *, ip: str | None =
 
 
 def _project_open_for_review(reg: Registration) -> None:
-    if effective_status(reg.project) in CLOSED_STATUSES or reg.project.status == ProjectStatus.WITHDRAWN:
+    if effective_status(reg.project) in CLOSED or reg.project.status == ProjectStatus.WITHDRAWN:
         raise Conflict("项目竞价已结束或已撤回，不能再审核报名", code="invalid_state")
 
 
@@ -157,7 +156,7 @@ def can_list(actor: User, project: Project) -> bool:
     """Staff always; the listing party only after the close."""
     if actor.role == Role.STAFF:
         return True
-    return actor.id == project.owner_id and effective_status(project) in CLOSED_STATUSES
+    return actor.id == project.owner_id and effective_status(project) in CLOSED
 
 
 def list_for_project(project: Project, status: str | None = None) -> list[Registration]:

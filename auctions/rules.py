@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from trading.projects.states import CLOSED, OPEN
+
 ASC = "ascending"
 DESC = "descending"
-OPEN_STATUSES = ("announced", "bidding")
 PRIORITY_LABEL = "行使优先权"
 
 
@@ -97,8 +98,8 @@ class Accepted:
 
 def check_window(a: Auction, at: datetime) -> None:
     """Bids are accepted in [bidding_start, ends_at) by the server clock, whatever the status says."""
-    if a.status not in OPEN_STATUSES:
-        if a.status in ("awarded", "failed", "certified"):
+    if a.status not in OPEN:
+        if a.status in CLOSED:
             raise AuctionClosed("竞价已结束")
         raise AuctionNotOpen("该项目当前不接受报价")
     if at < a.bidding_start:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from auctions import signals as sec
 from auctions.models import REGISTRATION_LABELS, Bid, Registration, RegistrationStatus, SealedBid
+from auctions.registrations import registration_of
 from auctions.rules import PRIORITY_LABEL
 from trading.accounts.models import Role, User
 from trading.clock import isoformat, now
@@ -19,10 +20,9 @@ from trading.money import rate, rate_str, to_str
 from trading.projects.models import Project
 from trading.projects.rules import total_amount
 from trading.projects.services import effective_status
-from trading.projects.states import ProjectStatus
+from trading.projects.states import CLOSED, ProjectStatus
 
 S = ProjectStatus
-CLOSED = (S.AWARDED, S.FAILED, S.CERTIFIED)
 
 
 def registration_json(reg: Registration, *, with_bidder: bool = False) -> dict:
@@ -68,8 +68,7 @@ def sealed_opened(project: Project) -> list[dict]:
 def _viewer_reg(project: Project, viewer: User | None) -> Registration | None:
     if viewer is None or viewer.role != Role.BIDDER:
         return None
-    return db.session.execute(select(Registration).where(Registration.project_id == project.id,
-                                                         Registration.bidder_id == viewer.id)).scalar_one_or_none()
+    return registration_of(project.id, viewer.id)
 
 
 def auction_etag(project: Project, viewer: User | None, since: int | None) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from auctions import bidstore, rules, sealing, signals
 from auctions.models import Bid, Registration, RegistrationStatus, SealedBid
+from auctions.registrations import registration_of
 from trading import audit
 from trading.accounts.models import User
 from trading.clock import isoformat, now
@@ -33,11 +34,6 @@ def locked_project(project_id: int) -> Project:
     if project is None:
         raise NotFound("项目不存在", code="not_found")
     return project
-
-
-def _registration(project_id: int, user_id: int) -> Registration | None:
-    return db.session.execute(select(Registration).where(
-        Registration.project_id == project_id, Registration.bidder_id == user_id)).scalar_one_or_none()
 
 
 def _domain(err: rules.BidError, a: rules.Auction | None = None, at: datetime | None = None) -> DomainError:
@@ -167,7 +163,7 @@ def close_project(project: Project, actor: str = "scheduler") -> str | None:
     if outcome.outcome == "awarded":
         project.final_price, project.winner_id, project.awarded_at = outcome.price, outcome.winner_id, at
         project.publicity_ends_at = ends + timedelta(seconds=publicity_seconds())
-        winner_reg = _registration(project.id, outcome.winner_id) if outcome.winner_id else None
+        winner_reg = registration_of(project.id, outcome.winner_id) if outcome.winner_id else None
     db.session.flush()
     audit.record("auction.close", f"project:{project.id}",
                  {"outcome": outcome.outcome, "price": outcome.price, "bid_count": project.bid_count,
@@ -197,7 +193,7 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
     if project.status != S.AWARDED or project.winner_id is None:
         raise Conflict("只有已成交（未出具鉴证书）的项目可以撤销成交", code="invalid_state")
     at = now()
-    old = _registration(project.id, project.winner_id)
+    old = registration_of(project.id, project.winner_id)
     if old is not None:
         old.annulled_at = at
     audit.record("award.annul", f"project:{project.id}",
@@ -228,7 +224,7 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
 
 def _next_best(project: Project) -> tuple[Registration, Decimal] | None:
     for bidder_id, amount in standings(project):
-        reg = _registration(project.id, bidder_id)
+        reg = registration_of(project.id, bidder_id)
         if (reg is not None and reg.status == RegistrationStatus.QUALIFIED and reg.annulled_at is None
                 and rules.meets_reserve(project.direction, project.reserve_price, amount)):
             return reg, amount
@@ -247,7 +243,7 @@ def winner_default(project: Project, *, reason: str, actor: str, award_next: boo
     project = locked_project(project.id)
     if project.status != S.AWARDED or project.winner_id is None:
         raise Conflict("只有已成交（未出具鉴证书）的项目可以认定成交人违约", code="invalid_state")
-    reg = _registration(project.id, project.winner_id)
+    reg = registration_of(project.id, project.winner_id)
     if reg is not None:
         signals.winner_defaulted.send(None, registration=reg, reason=reason, actor=actor)
     audit.record("award.default", f"project:{project.id}", {"reason": reason}, actor)

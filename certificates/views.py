@@ -14,6 +14,7 @@ from trading.accounts.models import Role
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.projects.services import get_project
+from trading.projects.states import DEALS
 from trading.templating import Pagination
 
 bp = Blueprint("certificates", __name__)
@@ -39,7 +40,7 @@ def nav_items(user) -> list[tuple[str, str, dict]]:
 
 def project_panel(project, user):
     """Publicity, objections and certificate status on the project page."""
-    if project.awarded_at is None and project.status not in ("awarded", "certified"):
+    if project.awarded_at is None and project.status not in DEALS:
         return None
     cert = services.certificate_of(project)
     return Markup(render_template("certificates/_panel.html", p=project, cert=cert,  # noqa: S704

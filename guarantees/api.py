@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from auctions.models import Registration
+from auctions.registrations import registration_of
 from guarantees import claims, intake, queries, services
 from guarantees.models import Guarantor, GuarantorKey
 from guarantees.schemas import (
@@ -135,8 +135,8 @@ def check_guarantee(no: str):
     if project is None or not is_published(project):
         raise NotFound("项目不存在", code="not_found")
     # a bidder who withdrew may take back the guarantee its own registration held
-    reg_id = db.session.execute(select(Registration.id).where(Registration.project_id == project.id,
-                                                              Registration.bidder_id == user.id)).scalar()
+    reg = registration_of(project.id, user.id)
+    reg_id = reg.id if reg is not None else None
     try:
         g = services.check_guarantee(no, bidder=user.username, project=project, registration_id=reg_id)
     except Invalid as err:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from trading.projects.states import STATUS_LABELS, ProjectStatus
+from trading.projects.states import CLOSED, OPEN, STATUS_LABELS, UNPUBLISHED, ProjectStatus
 
 
 def status_label(value: str) -> str:
@@ -34,4 +34,5 @@ def init_app(app: Flask) -> None:
         method_label=lambda m: METHOD_LABELS.get(m, m), direction_label=lambda d: DIRECTION_LABELS.get(d, d),
         unit_label=lambda u: UNIT_LABELS.get(u, u), duration=duration_label,
     )
-    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS)
+    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, OPEN_STATUSES=OPEN,
+                                 CLOSED_STATUSES=CLOSED, UNPUBLISHED_STATUSES=UNPUBLISHED)

@@ -29,6 +29,16 @@ STATUS_LABELS = {
 }
 
 
+S = ProjectStatus
+
+# The status groups, each defined once (tuples: they go into SQL `IN` as well as Python `in`).
+UNPUBLISHED = (S.DRAFT, S.PENDING_REVIEW)  # not announced yet: owner and staff only (visibility.py)
+OPEN = (S.ANNOUNCED, S.BIDDING)  # announced, bidding not over: registrations and bids may come
+CLOSED = (S.AWARDED, S.FAILED, S.CERTIFIED)  # bidding over, the outcome known
+DEALS = (S.AWARDED, S.CERTIFIED)  # a deal was struck; an annulled award moves the project out of both
+PUBLIC = (*OPEN, *CLOSED, S.WITHDRAWN)  # what the public listings filter by
+
+
 class InvalidTransition(Exception):
     code = "invalid_state"
 
@@ -38,7 +48,6 @@ class InvalidTransition(Exception):
         super().__init__(f"项目当前状态为“{label}”，不能执行该操作")
 
 
-S = ProjectStatus
 TRANSITIONS: dict[tuple[ProjectStatus, str], ProjectStatus] = {
     (S.DRAFT, "submit"): S.PENDING_REVIEW,
     (S.PENDING_REVIEW, "approve"): S.ANNOUNCED,

@@ -20,14 +20,12 @@ from trading.projects import services
 from trading.projects.forms import ProjectForm, ReasonForm
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS, total_amount
-from trading.projects.states import ProjectStatus
+from trading.projects.states import CLOSED, DEALS, PUBLIC, ProjectStatus
 from trading.projects.visibility import can_see, can_see_private, published
 from trading.templating import Pagination
 
 bp = Blueprint("web", __name__)
 S = ProjectStatus
-DEALS = (S.AWARDED, S.CERTIFIED)
-PUBLIC_STATUSES = (S.ANNOUNCED, S.BIDDING, S.AWARDED, S.FAILED, S.CERTIFIED, S.WITHDRAWN)
 
 
 def _nav(user) -> list[tuple[str, str, dict]]:
@@ -72,7 +70,7 @@ def home():
         .order_by(Project.bidding_start).limit(12)).scalars().all()
     live = [p for p in live if p.id not in shown and services.effective_status(p, t) in (S.BIDDING, S.ANNOUNCED)][:6]
     results = db.session.execute(
-        _published().where(Project.status.in_((*DEALS, S.FAILED)))
+        _published().where(Project.status.in_(CLOSED))
         .order_by(Project.closed_at.desc().nulls_last(), Project.id.desc()).limit(6)).scalars().all()
     return render_template("trading/home.html", stats=headline(), registering=registering, live=live,
                            results=results, status_of=services.effective_status, deal_amount=deal_amount)
@@ -101,13 +99,13 @@ def _page() -> int:
 def projects():
     args = {k: (request.args.get(k) or "").strip() for k in ("q", "kind", "status", "town")}
     kind = args["kind"] if args["kind"] in KIND_LABELS else None
-    status = args["status"] if args["status"] in PUBLIC_STATUSES else None
+    status = args["status"] if args["status"] in PUBLIC else None
     per_page = current_app.config.get("PER_PAGE", 20)
     page = _page()
     rows, total = services.list_projects(status=status, kind=kind, q=args["q"] or None, town=args["town"] or None,
                                          page=page, per_page=per_page)
     return render_template("trading/projects.html", rows=rows, args=args, towns=_towns(),
-                           statuses=PUBLIC_STATUSES, pager=Pagination(page, per_page, total),
+                           statuses=PUBLIC, pager=Pagination(page, per_page, total),
                            status_of=services.effective_status)
 
 

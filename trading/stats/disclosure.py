@@ -12,7 +12,8 @@ from trading.extensions import db
 from trading.money import rate
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS
-from trading.stats.queries import DEAL_STATUSES, certificate_for
+from trading.projects.states import DEALS
+from trading.stats.queries import certificate_for
 from trading.stats.rules import DealRow, PeriodError, deal_total, parse_period, start_total
 
 
@@ -43,7 +44,7 @@ def deal_item(p: Project, cert) -> dict:
 
 
 def query(args) -> Select:
-    stmt = select(Project).where(Project.status.in_(DEAL_STATUSES), Project.final_price.is_not(None),
+    stmt = select(Project).where(Project.status.in_(DEALS), Project.final_price.is_not(None),
                                  Project.awarded_at.is_not(None))
     if args.get("kind") in KIND_LABELS:
         stmt = stmt.where(Project.kind == args["kind"])
@@ -70,7 +71,7 @@ def deal_page():
                                        .limit(per_page).offset((page - 1) * per_page)).scalars())
     certs = certificate_for([p.id for p in projects])
     towns = [t for (t,) in db.session.execute(select(Project.town).where(
-        Project.status.in_(DEAL_STATUSES), Project.town.is_not(None)).distinct().order_by(Project.town))]
+        Project.status.in_(DEALS), Project.town.is_not(None)).distinct().order_by(Project.town))]
     items = [deal_item(p, certs.get(p.id)) for p in projects]
     return render_template("stats/deals.html", items=items, total=total, page=page, per_page=per_page,
                            towns=towns, args=request.args)

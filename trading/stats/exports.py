@@ -23,7 +23,7 @@ from trading.extensions import db
 from trading.money import rate, rate_str
 from trading.projects.models import Project
 from trading.projects.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS
-from trading.projects.states import STATUS_LABELS, ProjectStatus
+from trading.projects.states import CLOSED, DEALS, STATUS_LABELS, ProjectStatus
 from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 BATCH = 500
@@ -105,9 +105,9 @@ def _result_rows(period: Period, f: dict) -> Iterator[list]:
     stmt = select(Project).where(Project.closed_at.is_not(None), or_(
         (Project.awarded_at >= start) & (Project.awarded_at < end),
         Project.awarded_at.is_(None) & (Project.closed_at >= start) & (Project.closed_at < end)))
-    stmt = _filtered(stmt, f).where(Project.status.in_(("awarded", "certified", "failed")))
+    stmt = _filtered(stmt, f).where(Project.status.in_(CLOSED))
     for p in _stream(stmt.order_by(Project.closed_at, Project.id)):
-        won = p.status in ("awarded", "certified") and p.final_price is not None
+        won = p.status in DEALS and p.final_price is not None
         row = DealRow(p.id, p.kind, p.direction, p.price_unit, p.area_mu, p.term_years, p.start_price, p.budget,
                       p.final_price or p.start_price, p.awarded_at or p.closed_at, p.town)
         total, st = (deal_total(row), start_total(row)) if won else (None, start_total(row))

@@ -17,6 +17,7 @@ from trading.clock import isoformat, now
 from trading.extensions import db
 from trading.projects.models import Project
 from trading.projects.rules import METHOD_LABELS, PUBLIC_KINDS
+from trading.projects.states import DEALS
 from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 DEFAULT_PREFIX = "ocds-thall01-"
@@ -78,7 +79,7 @@ def release(p: Project, tenderers: int, certified_at=None) -> dict:
                  "buyer": {"id": f"user-{p.owner.id}", "name": p.owner.name}, "tender": tender}
     if status == "withdrawn":
         rel["tag"] = ["tenderCancellation"]
-    if status in ("awarded", "certified") and p.final_price is not None and p.winner is not None:
+    if status in DEALS and p.final_price is not None and p.winner is not None:
         total = deal_total(_row(p))
         supplier = {"id": f"user-{p.winner.id}", "name": p.winner.name}
         parties.append(_party(p.winner, ["supplier", "tenderer"]))

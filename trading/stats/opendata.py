@@ -9,7 +9,8 @@ from trading.extensions import db
 from trading.money import rate, rate_str, to_str
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS, METHOD_LABELS, RURAL_KINDS, UNIT_LABELS
-from trading.stats.queries import DEAL_STATUSES, certificate_for
+from trading.projects.states import DEALS
+from trading.stats.queries import certificate_for
 from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 SPEC = "公共资源交易平台系统数据规范（农村产权流转交易成交信息）"
@@ -52,7 +53,7 @@ def deal_record(p: Project, cert=None) -> dict:
 def rural_deals(period: Period) -> dict:
     """Rural deals awarded in the period (Beijing dates), oldest first."""
     start, end = period.bounds()
-    stmt = (select(Project).where(Project.kind.in_(RURAL_KINDS), Project.status.in_(DEAL_STATUSES),
+    stmt = (select(Project).where(Project.kind.in_(RURAL_KINDS), Project.status.in_(DEALS),
                                   Project.awarded_at >= start, Project.awarded_at < end,
                                   Project.final_price.is_not(None))
             .order_by(Project.awarded_at, Project.id))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from trading.extensions import db
 from trading.money import quantize, rate, rate_str, to_str
 from trading.projects.models import Project
+from trading.projects.states import DEALS
 from trading.stats.rules import (
     RURAL_KINDS,
     ZERO,
@@ -23,16 +24,13 @@ from trading.stats.rules import (
     summarise_rural,
 )
 
-# awarded and certified projects are deals; an annulled award moves the project out of both
-DEAL_STATUSES = ("awarded", "certified")
-
 
 def deal_rows(start: datetime, end: datetime, kinds: tuple[str, ...] | None = None) -> Iterator[DealRow]:
     """Deals awarded in [start, end), oldest first, streamed."""
     P = Project
     stmt = (select(P.id, P.kind, P.direction, P.price_unit, P.area_mu, P.term_years, P.start_price, P.budget,
                    P.final_price, P.awarded_at, P.town)
-            .where(P.status.in_(DEAL_STATUSES), P.awarded_at >= start, P.awarded_at < end,
+            .where(P.status.in_(DEALS), P.awarded_at >= start, P.awarded_at < end,
                    P.final_price.is_not(None))
             .order_by(P.awarded_at, P.id))
     if kinds:
