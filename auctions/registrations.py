@@ -137,13 +137,23 @@ def confirm_deposit(actor: User, reg: Registration) -> Registration:
     return reg
 
 
+def withdrawal_open(reg: Registration) -> bool:
+    """The withdrawal window: before registration_end, while the project is announced — never once bidding has
+    begun (even when registration_end lies later: a leader could walk away) nor after the listing is withdrawn."""
+    return now() < reg.project.registration_end and effective_status(reg.project) == ProjectStatus.ANNOUNCED
+
+
+def can_withdraw(reg: Registration) -> bool:
+    """What 我的报名 offers: exactly what `withdraw` accepts from the registration's bidder."""
+    return reg.status in (RS.PENDING, RS.QUALIFIED) and withdrawal_open(reg)
+
+
 def withdraw(actor: User, reg: Registration) -> Registration:
     """The bidder withdraws before registration_end; the security is released."""
     if reg.bidder_id != actor.id:
         raise Forbidden("只能撤回本人的报名", code="forbidden")
     _require_status(reg, RS.PENDING, RS.QUALIFIED)
-    if now() >= reg.project.registration_end or effective_status(reg.project) != ProjectStatus.ANNOUNCED:
-        # never once bidding has begun, even when registration_end lies later: a leader could walk away
+    if not withdrawal_open(reg):
         raise Conflict("报名已截止或竞价已开始，不能撤回报名", code="registration_closed")
     reg.status, reg.decided_at = RS.WITHDRAWN, now()
     signals.registration_withdrawn.send(None, registration=reg, actor=actor.username, reason="竞买人撤回报名")

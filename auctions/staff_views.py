@@ -110,7 +110,4 @@ def relist(project_id: int):
     copy = project_services.relist(current_user, get_project(project_id))
     db.session.commit()
     flash(f"已重新挂牌为新草稿 {copy.code}，请修改时间后提交审核", "success")
-    try:
-        return redirect(url_for("web.edit_project", project_id=copy.id))
-    except Exception:  # noqa: BLE001 (portal pages are optional here)
-        return redirect(url_for("auctions.result", project_id=project_id))
+    return redirect(url_for("staff.edit_project", project_id=copy.id))

@@ -102,7 +102,7 @@ def my_registrations():
     user = page_user(Role.BIDDER)
     rows = regs.list_for_bidder(user)
     items = [(r, effective_status(r.project)) for r in rows]
-    return render_template("auctions/my.html", items=items, project_url=project_url)
+    return render_template("auctions/my.html", items=items, project_url=project_url, can_withdraw=regs.can_withdraw)
 
 
 @bp.post("/registrations/<int:registration_id>/withdraw")

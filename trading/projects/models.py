@@ -8,10 +8,11 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trading.accounts.models import User
+from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.extensions import db
 from trading.projects.schemas import PUBLIC_KINDS
+from trading.projects.states import allowed_actions
 from trading.types import Money, UTCDateTime
 
 
@@ -81,6 +82,19 @@ class Project(db.Model):
     priority_holders: Mapped[list[User]] = relationship(secondary="project_priority_holders")
 
     __table_args__ = (Index("ix_projects_status_bidding_start", "status", "bidding_start"),)
+
+    def allowed_actions(self, user, status: str | None = None) -> frozenset[str]:
+        """What `user` may do with this project now (states.allowed_actions): pages ask this, not the table.
+        `status` is the effective status when the caller already has it."""
+        from trading.projects.services import effective_status  # services imports this module
+
+        parties = set()
+        if user is not None and getattr(user, "is_authenticated", False):
+            if user.role == Role.STAFF:
+                parties.add("staff")
+            if user.role == Role.COLLECTIVE and user.id == self.owner_id:
+                parties.add("owner")
+        return allowed_actions(status or effective_status(self), parties)
 
     @property
     def is_public_resource(self) -> bool:

@@ -65,6 +65,27 @@ TRANSITIONS: dict[tuple[ProjectStatus, str], ProjectStatus] = {
 }
 
 
+# The steps a page may offer: the moves of the table above that a person takes, and the two steps that keep
+# the status (editing a draft; relisting a failed project, which copies it into a new draft). "owner" is the
+# listing collective, "staff" the center.
+TAKEN_BY: dict[str, frozenset[str]] = {
+    "edit": frozenset({"owner", "staff"}),
+    "submit": frozenset({"owner"}),
+    "approve": frozenset({"staff"}),
+    "reject": frozenset({"staff"}),
+    "withdraw": frozenset({"owner", "staff"}),
+    "relist": frozenset({"owner", "staff"}),
+}
+IN_PLACE = {(S.DRAFT, "edit"), (S.FAILED, "relist")}
+
+
+def allowed_actions(status: str, parties: set[str] | frozenset[str]) -> frozenset[str]:
+    """The steps `parties` ("owner", "staff") may take on a project in `status` (its effective status)."""
+    s = ProjectStatus(status)
+    return frozenset(action for action, who in TAKEN_BY.items()
+                     if who & parties and ((s, action) in TRANSITIONS or (s, action) in IN_PLACE))
+
+
 def next_status(status: str, event: str) -> ProjectStatus:
     try:
         return TRANSITIONS[(ProjectStatus(status), event)]

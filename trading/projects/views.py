@@ -246,6 +246,16 @@ def submit_project(project_id: int):
     return redirect(url_for("web.project_detail", project_id=project.id))
 
 
+@bp.post("/my/projects/<int:project_id>/relist")
+@roles_page(Role.COLLECTIVE)
+def relist_project(project_id: int):
+    """A failed project of the collective, copied into a new draft (services.relist); then its edit page."""
+    copy = services.relist(current_user._get_current_object(), _own_project(project_id))
+    db.session.commit()
+    flash(f"已重新挂牌为新草稿 {copy.code}，请修改时间后提交审核", "success")
+    return redirect(url_for("web.edit_project", project_id=copy.id))
+
+
 @bp.post("/my/projects/<int:project_id>/withdraw")
 @roles_page(Role.COLLECTIVE)
 def withdraw_project(project_id: int):
