@@ -184,11 +184,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_views.bp)
     panels.register(project_panel, order=30)
     navigation.register(nav)
-    try:
-        from trading import security
-
-        security.limit("auctions_api.place_bid", "300 per minute")
-        security.limit("auctions.bid", "300 per minute")
-        security.limit("auctions_api.register", "20 per minute")
-    except ImportError:
-        pass
