@@ -91,8 +91,10 @@ def parse_document(doc: object, now: datetime) -> Document:
     issued_at = _instant(doc, "issued_at", errors)
     if valid_from and valid_until and valid_from >= valid_until:
         errors["valid_until"] = "有效期截止时间须晚于起始时间"
-    if issued_at and valid_from and issued_at > valid_from:
-        errors["issued_at"] = "签发时间不能晚于有效期起始时间"
+    # validity is often stated by the day (valid_from 00:00) and issued later that morning: coverage then runs
+    # from issued_at (covered_from); only an issue at or after the end, or in the future, is wrong
+    if issued_at and valid_until and issued_at >= valid_until:
+        errors["issued_at"] = "签发时间须早于有效期截止时间"
     elif issued_at and issued_at > now + CLOCK_SKEW:
         errors["issued_at"] = "签发时间不能晚于当前时间"
     if errors:
@@ -109,6 +111,11 @@ def effective_status(status: str, valid_until: datetime, now: datetime) -> str:
     if status in ("issued", "attached") and valid_until <= now:
         return "expired"
     return status
+
+
+def covered_from(valid_from: datetime, issued_at: datetime) -> datetime:
+    """A guarantee covers from the later of its stated start and its issue."""
+    return max(valid_from, issued_at)
 
 
 def key_valid_at(valid_from: datetime, valid_until: datetime | None, at: datetime) -> bool:

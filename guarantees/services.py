@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
-from guarantees.rules import SecurityCheck, effective_status, security_error
+from guarantees.rules import SecurityCheck, covered_from, effective_status, security_error
 from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
 from trading.accounts.models import Role, User
@@ -72,8 +72,8 @@ def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registr
                       code="guarantee_not_found")
     if for_update:
         g = lock(Guarantee, g.id)
-    facts = SecurityCheck(g.applicant, g.project_code, g.amount, g.valid_from, g.valid_until, status_of(g),
-                          g.registration_id)
+    facts = SecurityCheck(g.applicant, g.project_code, g.amount, covered_from(g.valid_from, g.issued_at), g.valid_until,
+                          status_of(g), g.registration_id)
     err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
                          bidding_start=project.bidding_start, bidding_end=project.bidding_end,
                          registration_id=registration_id)

@@ -223,3 +223,17 @@ def test_any_single_field_change_to_a_signed_document_is_refused(app, client, gx
     else:
         assert code == "bad_signature"  # the signature is checked before the document
     assert _count(app) == 0
+
+
+def test_a_guarantee_valid_from_midnight_and_issued_the_same_morning_is_accepted(app, client, bank, setup):
+    """Validity stated by the day (valid_from 00:00 Beijing time), issued at 09:30 that day: coverage runs from
+    the later of the two, so the document is sound."""
+    from datetime import datetime
+
+    today = clock.to_beijing(clock.now()).date()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=clock.BEIJING)
+    clock.freeze(midnight + timedelta(hours=10))
+    doc = setup.document("coop1", valid_from=iso(midnight), issued_at=iso(midnight + timedelta(hours=9, minutes=30)))
+    r = client.post(URL, json=sign(doc, bank["key"]))
+    assert r.status_code == 201, r.get_json()
+    assert _count(app) == 1
