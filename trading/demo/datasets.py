@@ -104,8 +104,8 @@ class Loader:
 
 
 def _deposit(kind: str, start: Decimal) -> Decimal:
-    """Bid security: 2% of the ceiling for public resources (capped at 80万元, as 招标投标法实施条例 §26 does),
-    10% of the start for rural property."""
+    """Bid security: 2% of the ceiling for public resources (招标投标法实施条例 §26 sets the 2 %; the 80万元 cap
+    is 工程建设项目施工招标投标办法 (七部委30号令) §37), 10% of the start for rural property."""
     if kind in ("procurement", "construction", "state_asset", "land_use"):
         return quantize(min(start * Decimal("0.02"), Decimal("800000")).quantize(Decimal("1")))
     return quantize(max(start * Decimal("0.1"), Decimal("500")).quantize(Decimal("1")))

@@ -38,8 +38,8 @@ def public_paragraph(label: str, pub: dict) -> str:
     return text + "。"
 
 
-def rural_paragraph(label: str, rural: dict) -> str:
-    text = (f"{label}农村产权交易中心网上挂牌{rural['listed']}宗，流转面积{mu(rural['listed_area_mu'])}，"
+def rural_paragraph(label: str, rural: dict, center: str | None = None) -> str:
+    text = (f"{label}{center or '农村产权交易中心'}网上挂牌{rural['listed']}宗，流转面积{mu(rural['listed_area_mu'])}，"
             f"挂牌金额{big(rural['listed_amount'])}；完成流转交易{rural['deals']}宗，面积{mu(rural['area_mu'])}，"
             f"交易金额{big(rural['total_amount'])}；出具交易鉴证书{rural['certificates']}宗")
     if rural["certificates"]:
@@ -68,7 +68,8 @@ def savings_paragraph(label: str, pub: dict, rural: dict) -> str:
 
 
 def build(period: Period, figures: dict, center: str, rural_center: str | None = None) -> Report:
-    """The report from the figures of trading.stats_data.compute(period)."""
+    """The report from the figures of trading.stats.queries.compute(period); `rural_center` names the rural
+    property-rights center in its paragraph (the generic name when not configured)."""
     label = period.label()
     year = f"{period.start.year}年" if period.start.year == period.end.year else ""
     title = f"{center}{year}{label}交易工作情况"
@@ -76,7 +77,7 @@ def build(period: Period, figures: dict, center: str, rural_center: str | None =
     report = Report(title, period)
     report.sections = [
         ("一、公共资源交易", public_paragraph(label, pub)),
-        ("二、农村产权流转交易", rural_paragraph(label, rural)),
+        ("二、农村产权流转交易", rural_paragraph(label, rural, rural_center)),
         ("三、电子保函与保证金", guarantee_paragraph(label, figures["guarantees"], figures["deposits"])),
         ("四、节约资金与增值", savings_paragraph(label, pub, rural)),
     ]
