@@ -1,6 +1,6 @@
 """The bidding engine: pure decisions on plain values (no Flask, no database).
 
-Each refusal is a typed BidError whose `code`/`status` are the API.md codes. The bid transaction in
+Each refusal is a typed BidError whose `code`/`status` are the docs/api.md codes. The bid transaction in
 services.py feeds these functions a snapshot of the locked project row and applies what they return.
 """
 

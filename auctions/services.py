@@ -59,7 +59,7 @@ class Placed:
 
 def place_bid(project_id: int, user: Any, amount: Decimal, *, ip: str | None = None,
               locked: bidstore.Locked | None = None) -> Placed:
-    """The bid transaction (DESIGN.md §5): lock the row, re-read, validate, record, update, audit.
+    """The bid transaction (docs/architecture.md, "The bid transaction"): lock the row, re-read, validate, record, update, audit.
 
     `user` needs `id` and `username`; `locked` is the row the caller already locked in this transaction.
     The time that judges the bid is read after the lock is held.

@@ -1,4 +1,4 @@
-"""JSON API for publicity, objections and certificates (API.md "Certificates")."""
+"""JSON API for publicity, objections and certificates (docs/api.md "Certificates")."""
 
 from __future__ import annotations
 

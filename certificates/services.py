@@ -138,7 +138,7 @@ def certificate_of(project: Project) -> Certificate | None:
 
 
 def check_issuable(project: Project) -> None:
-    """The refusals in API.md order of meaning; each changes nothing."""
+    """The refusals in docs/api.md order of meaning; each changes nothing."""
     # both existence checks in one round trip (the refusals are still raised in this order)
     has_certificate, has_open_objection = db.session.execute(select(
         select(Certificate.id).where(Certificate.project_id == project.id).exists(),
@@ -168,7 +168,7 @@ def verify_path(number: str) -> str:
 
 
 def certified_facts(project: Project, number: str, number_text: str, issued_at: datetime) -> dict[str, Any]:
-    """DESIGN.md §3: the facts frozen at issue (all strings, ints, or nested dicts: canonical JSON)."""
+    """The facts frozen at issue (all strings, ints, or nested dicts: canonical JSON)."""
     public = project.is_public_resource
     price = project.final_price
     assert price is not None

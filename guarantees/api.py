@@ -1,4 +1,4 @@
-"""JSON API for guarantees (API.md "Electronic guarantees"): guarantors, intake, reads, checks, claims, deposits."""
+"""JSON API for guarantees (docs/api.md "Electronic guarantees"): guarantors, intake, reads, checks, claims, deposits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Build, sign and submit an electronic guarantee (API.md "Electronic guarantees").
+"""Build, sign and submit an electronic guarantee (docs/api.md "Electronic guarantees").
 
 A bank's integrator can copy this file: it needs only the Python standard library and `cryptography`.
 

@@ -39,7 +39,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 def canonical(document: dict) -> bytes:
-    """API.md: json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False) as UTF-8."""
+    """docs/api.md: json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False) as UTF-8."""
     return json_dumps(_jsonable(document)).encode("utf-8")
 
 

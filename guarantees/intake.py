@@ -1,4 +1,4 @@
-"""Guarantors, their keys, and the intake of signed guarantee documents (API.md "Electronic guarantees")."""
+"""Guarantors, their keys, and the intake of signed guarantee documents (docs/api.md "Electronic guarantees")."""
 
 from __future__ import annotations
 

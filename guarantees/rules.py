@@ -148,7 +148,7 @@ MESSAGES = {
 def security_error(g: SecurityCheck, *, bidder: str, project_code: str, deposit: Decimal,
                    bidding_start: datetime, bidding_end: datetime, registration_id: int | None
                    ) -> tuple[str, str] | None:
-    """The first failing check as (API code, Chinese message) in API.md's order; None when it secures the bid."""
+    """The first failing check as (API code, Chinese message) in docs/api.md's order; None when it secures the bid."""
     code = None
     if g.applicant != bidder:
         code = "applicant_mismatch"

@@ -1,4 +1,4 @@
-"""Guarantee and deposit use cases that registration, the close and the deal call (issue 5).
+"""Guarantee and deposit use cases that registration, the close and the deal call.
 
 They flush and audit inside the caller's transaction and raise typed errors; callers commit.
 """
@@ -65,7 +65,7 @@ def _project_and_bidder(registration: Registration) -> tuple[Project, User]:
 
 def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registration_id: int | None = None,
                     for_update: bool = False) -> Guarantee:
-    """The registration checks of API.md, in order; raises Invalid with the guarantee error code."""
+    """The registration checks of docs/api.md, in order; raises Invalid with the guarantee error code."""
     g = find_guarantee(guarantee_no)
     if g is None:
         raise Invalid(f"未找到编号为“{(guarantee_no or '').strip()}”的电子保函，请确认担保机构已出具并推送至本平台",
@@ -83,7 +83,7 @@ def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registr
 
 
 def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: str) -> Guarantee:
-    """Check the guarantee against the registration (API.md order) and attach it under a row lock."""
+    """Check the guarantee against the registration (docs/api.md order) and attach it under a row lock."""
     if registration.id is None:
         db.session.add(registration)
         db.session.flush()

@@ -1,4 +1,4 @@
-"""Guarantee, claim and cash-deposit state machines: tables of allowed moves (DESIGN.md §2)."""
+"""Guarantee, claim and cash-deposit state machines: tables of allowed moves."""
 
 from __future__ import annotations
 

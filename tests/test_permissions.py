@@ -35,7 +35,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("*", "/password", SIGNED_IN),
     ("*", "/my/*", COLLECTIVE),
     ("*", "/staff/*", STAFF),
-    # JSON API (API.md)
+    # JSON API (docs/api.md)
     ("POST", "/api/v1/auth/token", PUBLIC),
     ("POST", "/api/v1/auth/revoke", SIGNED_IN),
     ("GET", "/api/v1/projects", PUBLIC),

@@ -1,4 +1,4 @@
-"""Typed domain errors. Services raise them; the API maps them to API.md codes, pages to flashes."""
+"""Typed domain errors. Services raise them; the API maps them to docs/api.md codes, pages to flashes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class DomainError(Exception):
         if status:
             self.status = status
         self.fields = fields
-        self.extra: dict | None = None  # more members of the error object (API.md: extend, never break)
+        self.extra: dict | None = None  # more members of the error object (docs/api.md: extend, never break)
 
     def to_json(self) -> dict:
         err: dict = {"code": self.code, "message": self.message}

@@ -36,7 +36,7 @@ class AuditHead(db.Model):
 
 
 class IdempotencyKey(db.Model):
-    """A replayed request with the same key returns the first response (API.md, bids)."""
+    """A replayed request with the same key returns the first response (docs/api.md, bids)."""
 
     __tablename__ = "idempotency_keys"
     id: Mapped[int] = mapped_column(primary_key=True)

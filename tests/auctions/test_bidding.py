@@ -1,4 +1,4 @@
-"""The bid transaction and the live auction endpoint (API.md "Bidding")."""
+"""The bid transaction and the live auction endpoint (docs/api.md "Bidding")."""
 
 from __future__ import annotations
 

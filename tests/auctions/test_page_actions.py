@@ -1,4 +1,4 @@
-"""The actions a page offers are the ones the services allow (issue 13's defects): relisting a failed project
+"""The actions a page offers are the ones the services allow: relisting a failed project
 from the web works for staff and for the listing collective; 我的报名 offers a withdrawal only when the
 service would accept it."""
 

@@ -1,4 +1,4 @@
-"""Registration (报名), security and qualification through the API (API.md "Registrations")."""
+"""Registration (报名), security and qualification through the API (docs/api.md "Registrations")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The whole life of one auction, in a real browser, in real time (issue 8, section 4).
+"""The whole life of one auction, in a real browser, in real time.
 
 A collective lists a project through the web form → staff approve it → two bidders register on the project
 page (one with an electronic guarantee signed here and posted to the API, one with a cash deposit that

@@ -84,7 +84,7 @@ def test_a_replayed_document_is_duplicate_guarantee(app, client, gxrcb):
 
 
 def test_a_guarantee_signed_outside_the_app_with_only_cryptography_is_accepted(app, client, api, factory):
-    """The integrator's side written out by hand: the canonical form of API.md and an Ed25519 key."""
+    """The integrator's side written out by hand: the canonical form of docs/api.md and an Ed25519 key."""
     key = ed25519.Ed25519PrivateKey.generate()
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()

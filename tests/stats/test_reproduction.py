@@ -1,4 +1,4 @@
-"""The reproduction dataset reads exactly as the published report (issue 7, item 4)."""
+"""The reproduction dataset reads exactly as the published report."""
 
 from __future__ import annotations
 

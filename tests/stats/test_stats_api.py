@@ -1,4 +1,4 @@
-"""GET /api/v1/stats and its breakdowns (API.md "Statistics and audit")."""
+"""GET /api/v1/stats and its breakdowns (docs/api.md "Statistics and audit")."""
 
 from __future__ import annotations
 

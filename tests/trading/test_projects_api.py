@@ -1,4 +1,4 @@
-"""API.md "Projects": fields, status codes and error codes exactly."""
+"""docs/api.md "Projects": fields, status codes and error codes exactly."""
 
 from datetime import timedelta
 

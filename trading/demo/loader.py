@@ -1,6 +1,6 @@
 """Demo data: a realistic county, loaded through the public API with the clock moved through time.
 
-Everything goes through the same endpoints integrators use (API.md), so the demo is also a smoke test
+Everything goes through the same endpoints integrators use (docs/api.md), so the demo is also a smoke test
 of the whole flow: listing → review → registration with guarantee or deposit → qualification → live
 bidding → close → publicity → certificate. Idempotent: a second run finds the center's staff account
 and stops.

@@ -1,4 +1,4 @@
-"""JSON API v1: projects (API.md)."""
+"""JSON API v1: projects (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def _money(label: str, mandatory: bool = False) -> StringField:
 
 
 class ProjectForm(FlaskForm):
-    """Every field of API.md's project body; the four windows are typed in Beijing time."""
+    """Every field of docs/api.md's project body; the four windows are typed in Beijing time."""
 
     kind = SelectField("项目类型", choices=KIND_CHOICES, validators=[Marked()])
     title = StringField("项目名称", validators=[Marked()])

@@ -44,7 +44,7 @@ class Windows:
 
 
 def check_windows(w: Windows, now: datetime, min_announcement_seconds: int) -> None:
-    """API.md: ordered windows, the minimum announcement period, bidding_start in the future."""
+    """docs/api.md: ordered windows, the minimum announcement period, bidding_start in the future."""
     if not w.announce_start <= w.registration_end <= w.bidding_end:
         raise WindowError("时间窗口顺序错误：须满足 公告开始 ≤ 报名截止 ≤ 竞价结束")
     if not w.announce_start <= w.bidding_start < w.bidding_end:
@@ -109,7 +109,7 @@ def town_of(location: str) -> str | None:
 
 
 def total_amount(price: Decimal, price_unit: str, area_mu: Decimal | None, term_years: int | None) -> Decimal:
-    """price × area_mu × term_years for per_mu_year, else price (DESIGN.md §4)."""
+    """price × area_mu × term_years for per_mu_year, else price."""
     if price_unit == "per_mu_year":
         if area_mu is None or term_years is None:
             raise ValueError("per_mu_year needs area_mu and term_years")

@@ -271,7 +271,7 @@ def price_meets_reserve(project: Project, price: Decimal | None) -> bool:
 
 
 def effective_status(project: Project, at: datetime | None = None) -> ProjectStatus:
-    """The status the server clock implies (API.md: every read reports it)."""
+    """The status the server clock implies (docs/api.md: every read reports it)."""
     return implied_status(project.status, at or now(), bidding_start=project.bidding_start,
                           ends_at=project.ends_at or project.bidding_end, method=project.method,
                           bid_count=project.bid_count,

@@ -1,4 +1,4 @@
-"""JSON API of statistics and open data (API.md "Statistics and audit"; extensions are additive)."""
+"""JSON API of statistics and open data (docs/api.md "Statistics and audit"; extensions are additive)."""
 
 from __future__ import annotations
 

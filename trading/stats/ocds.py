@@ -1,4 +1,4 @@
-"""OCDS 1.1 release packages for public-resource projects (DESIGN.md §6: open standards).
+"""OCDS 1.1 release packages for public-resource projects (open data in an open standard).
 
 One release per project, a snapshot of its latest state: the tender, its bid count, the award and
 the contract (pending until the certificate is issued). Amounts are JSON numbers (OCDS requires

@@ -1,4 +1,4 @@
-"""Reads the rows statistics need and assembles the figures of GET /api/v1/stats (API.md)."""
+"""Reads the rows statistics need and assembles the figures of GET /api/v1/stats (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Statistics (DESIGN.md §4): pure aggregation over deal rows. Ratios of sums, never means of ratios.
+"""Statistics: pure aggregation over deal rows. Ratios of sums, never means of ratios.
 
 Nothing here touches Flask or the database: trading/stats_data.py reads the rows, these functions add them up.
 """

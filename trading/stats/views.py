@@ -1,4 +1,4 @@
-"""Statistics pages: the figures, the work report, public disclosure, exports (issue 7).
+"""Statistics pages: the figures, the work report, public disclosure, exports.
 
 `bp` holds the pages; registering it also registers the JSON API blueprint (stats_api.api_bp, CSRF-exempt),
 the `report` CLI command and the navigation links, so the factory needs no other line.
