@@ -16,6 +16,7 @@ from trading.errors import DomainError
 from trading.extensions import db
 from trading.money import MoneyError, parse_amount, to_str
 from trading.money import capital as money_capital
+from trading.navigation import by_role
 from trading.projects.models import Project
 from trading.projects.services import effective_status, get_project
 from trading.projects.states import ProjectStatus
@@ -58,14 +59,10 @@ def project_panel(project: Project, user) -> Markup | None:
     return Markup(render_template("auctions/_panel.html", **panel_context(project, user)))  # noqa: S704
 
 
-def nav(user) -> list[tuple[str, str, dict]]:
-    if user is None:
-        return []
-    if user.role == Role.BIDDER:
-        return [("我的报名", "auctions.my_registrations", {})]
-    if user.role == Role.STAFF:
-        return [("资格审核", "auctions_staff.queue", {}), ("竞价监控", "auctions_staff.monitor", {})]
-    return []
+nav = by_role({
+    Role.BIDDER: [("我的报名", "auctions.my_registrations", {})],
+    Role.STAFF: [("资格审核", "auctions_staff.queue", {}), ("竞价监控", "auctions_staff.monitor", {})],
+})
 
 
 @bp.route("/projects/<int:project_id>/register", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from trading.accounts.guard import roles_page
 from trading.accounts.models import Role
 from trading.errors import DomainError
 from trading.extensions import db
+from trading.navigation import by_role
 from trading.projects.services import get_project
 from trading.projects.states import DEALS
 from trading.templating import Pagination
@@ -31,11 +32,8 @@ def _user():
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def nav_items(user) -> list[tuple[str, str, dict]]:
-    items = [("证书核验", "certificates.verify_page", {})]
-    if user is not None and user.role == Role.STAFF:
-        items.append(("鉴证书管理", "certificates.desk", {}))
-    return items
+nav_items = by_role({None: [("证书核验", "certificates.verify_page", {})],
+                     Role.STAFF: [("鉴证书管理", "certificates.desk", {})]})
 
 
 def project_panel(project, user):

@@ -16,6 +16,19 @@ class NavItem:
 
 
 PROVIDERS: list[Callable] = []
+Link = tuple[str, str, dict]
+
+
+def by_role(table: dict) -> Callable[[object], list[Link]]:
+    """A provider from a table {role: [(label, endpoint, kwargs)]}; the links under None are everyone's."""
+
+    def provider(user) -> list[Link]:
+        links = list(table.get(None, []))
+        if user is not None:
+            links += [link for role, rows in table.items() if role is not None and user.role == role for link in rows]
+        return links
+
+    return provider
 
 
 def register(provider: Callable) -> None:

@@ -4,9 +4,8 @@ only by its owner and the center's staff, on every page and endpoint that names 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from trading.extensions import db as _db
+from tests.auctions.test_views import login
 
 TITLE = "尚未公告的南湾鱼塘"
 
@@ -20,17 +19,6 @@ def unannounced(factory, api):
     pending = api.post("/api/v1/projects", factory.project_body(title=TITLE), user=owner).get_json()["id"]
     assert api.post(f"/api/v1/projects/{pending}/submit", user=owner).status_code == 200
     return {"draft": draft, "pending": pending, "owner": owner, "staff": staff}
-
-
-def login(client, app, username):
-    from trading.accounts.models import User
-
-    with app.app_context():
-        uid = _db.session.execute(select(User.id).where(User.username == username)).scalar_one()
-        _db.session.remove()
-    with client.session_transaction() as s:
-        s["_user_id"] = str(uid)
-        s["_fresh"] = True
 
 
 @pytest.mark.parametrize("which", ["draft", "pending"])

@@ -25,11 +25,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 PER_PAGE = 20
 
 
-def _nav(user) -> list[tuple[str, str, dict]]:
-    if user is not None and user.role == Role.STAFF:
-        return [("审核队列", "staff.review", {}), ("项目管理", "staff.projects", {}),
-                ("代为挂牌", "staff.new_project", {}), ("用户管理", "staff.users", {})]
-    return []
+_nav = navigation.by_role({Role.STAFF: [("审核队列", "staff.review", {}), ("项目管理", "staff.projects", {}),
+                                          ("代为挂牌", "staff.new_project", {}), ("用户管理", "staff.users", {})]})
 
 
 bp.record_once(lambda state: navigation.register(_nav))

@@ -28,10 +28,7 @@ bp = Blueprint("web", __name__)
 S = ProjectStatus
 
 
-def _nav(user) -> list[tuple[str, str, dict]]:
-    if user is not None and user.role == Role.COLLECTIVE:
-        return [("我的项目", "web.my_projects", {}), ("发布项目", "web.new_project", {})]
-    return []
+_nav = navigation.by_role({Role.COLLECTIVE: [("我的项目", "web.my_projects", {}), ("发布项目", "web.new_project", {})]})
 
 
 bp.record_once(lambda state: navigation.register(_nav))

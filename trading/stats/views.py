@@ -14,6 +14,7 @@ from trading.accounts.guard import page_user
 from trading.accounts.models import Role
 from trading.clock import now, to_beijing
 from trading.money import big, percent
+from trading.navigation import by_role
 from trading.stats import charts, report
 from trading.stats import queries as stats_data
 from trading.stats.rules import Period, PeriodError, breakdown, parse_period
@@ -35,11 +36,8 @@ def _setup(state) -> None:
     navigation.register(nav)
 
 
-def nav(user) -> list[tuple[str, str, dict]]:
-    items: list[tuple[str, str, dict]] = [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})]
-    if user is not None and user.role == Role.STAFF:
-        items.append(("工作报告", "stats.report_page", {}))
-    return items
+nav = by_role({None: [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})],
+               Role.STAFF: [("工作报告", "stats.report_page", {})]})
 
 
 def _today() -> date:
