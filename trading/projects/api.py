@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from trading.accounts.guard import bearer_user, require_user, roles_required
 from trading.accounts.models import Role
-from trading.apiutil import jsonify, page_args, parse_body
+from trading.apiutil import json_body, jsonify, page_args, parse_body
 from trading.errors import Invalid
 from trading.extensions import db
 from trading.openapi import doc
@@ -19,12 +19,24 @@ from trading.schemas import ReasonIn
 bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
 
 
+def _step(step, project_id: int, body=None, status: int = 200):
+    """One step on a project: the service decides (and refuses with a typed error), the view commits and answers
+    with the project as the caller may see it. `body` reads the request body after the project is found."""
+    user = require_user()
+    project = services.get_project(project_id)
+    result = step(user, project, *((body(),) if body is not None else ()))
+    db.session.commit()
+    return jsonify(project_json(result, user), status)
+
+
+def _reason() -> str:
+    return parse_body(ReasonIn).reason
+
+
 @bp.post("/projects")
 @roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("创建交易项目（草稿）", body=ProjectIn, response=ProjectOut, status=201, tag="projects")
 def create_project():
-    from trading.apiutil import json_body
-
     user = require_user()
     project = services.create_project(user, json_body())
     db.session.commit()
@@ -35,66 +47,42 @@ def create_project():
 @roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("修改草稿", body=ProjectIn, response=ProjectOut, tag="projects")
 def update_project(project_id: int):
-    from trading.apiutil import json_body
-
-    user = require_user()
-    project = services.update_draft(user, services.get_project(project_id), json_body())
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return _step(services.update_draft, project_id, json_body)
 
 
 @bp.post("/projects/<int:project_id>/submit")
 @roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("提交审核", response=ProjectOut, tag="projects")
 def submit_project(project_id: int):
-    user = require_user()
-    project = services.submit(user, services.get_project(project_id))
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return _step(services.submit, project_id)
 
 
 @bp.post("/projects/<int:project_id>/approve")
 @roles_required(Role.STAFF)
 @doc("审核通过并挂牌公告", response=ProjectOut, tag="projects")
 def approve_project(project_id: int):
-    user = require_user()
-    project = services.approve(user, services.get_project(project_id))
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return _step(services.approve, project_id)
 
 
 @bp.post("/projects/<int:project_id>/reject")
 @roles_required(Role.STAFF)
 @doc("审核退回", body=ReasonIn, response=ProjectOut, tag="projects")
 def reject_project(project_id: int):
-    user = require_user()
-    project = services.get_project(project_id)
-    body = parse_body(ReasonIn)
-    project = services.reject(user, project, body.reason)
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return _step(services.reject, project_id, _reason)
 
 
 @bp.post("/projects/<int:project_id>/withdraw")
 @roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("撤回项目", body=ReasonIn, response=ProjectOut, tag="projects")
 def withdraw_project(project_id: int):
-    user = require_user()
-    project = services.get_project(project_id)
-    body = parse_body(ReasonIn)
-    project = services.withdraw(user, project, body.reason)
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return _step(services.withdraw, project_id, _reason)
 
 
 @bp.post("/projects/<int:project_id>/relist")
 @roles_required(Role.COLLECTIVE, Role.STAFF)
 @doc("流拍项目重新挂牌（复制为新草稿）", response=ProjectOut, status=201, tag="projects")
 def relist_project(project_id: int):
-    user = require_user()
-    copy = services.relist(user, services.get_project(project_id))
-    db.session.commit()
-    return jsonify(project_json(copy, user), 201)
+    return _step(services.relist, project_id, status=201)
 
 
 @bp.get("/projects")
