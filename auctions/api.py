@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel
 
-from auctions import bidstore, serialize, services
+from auctions import bidstore, sealing, serialize, services
 from auctions import registrations as regs
 from trading.apiutil import (
     bearer_user,
@@ -182,15 +181,18 @@ def bid_response(project_id: int, user: Any, body: object, idem_key: str | None)
     locked = bidstore.lock(project_id, user.id)  # serialises replays of one key with the bid itself
     request_hash = None
     if idem_key:
-        request_hash = hashlib.sha256(f"{project_id}|".encode() + json.dumps(body, sort_keys=True, default=str)
-                                      .encode()).hexdigest()
+        request_hash = sealing.request_digest(f"{user.id}|{project_id}|".encode()
+                                              + json.dumps(body, sort_keys=True, default=str).encode())
         prior = db.session.query(IdempotencyKey).filter_by(user_id=user.id, key=idem_key).one_or_none()
         if prior is not None:
             if prior.request_hash != request_hash:
                 _end_unchanged()
                 raise Conflict("该 Idempotency-Key 已用于另一笔不同的报价", code="idempotency_key_reused")
             _end_unchanged()
-            return prior.status_code, json.loads(prior.body)
+            first = json.loads(prior.body)
+            if first.get("sealed"):  # stored without its amount: the same body carries the same amount
+                first["amount"] = to_str(amount)
+            return prior.status_code, first
     if locked.auction.method == "sealed":
         row = services.submit_sealed(project_id, user, amount)
         out = {"seq": row.id, "amount": to_str(amount), "current_price": None, "sealed": True,
@@ -204,9 +206,10 @@ def bid_response(project_id: int, user: Any, body: object, idem_key: str | None)
             raise
         out = {"seq": bid.seq, "amount": to_str(bid.amount), "current_price": to_str(bid.current_price),
                "ends_at": isoformat(bid.ends_at), "priority": bid.is_priority, "server_time": isoformat(now())}
-    if idem_key:
+    if idem_key:  # a sealed amount is never stored in clear: the replay puts it back from its own body
+        stored = {k: v for k, v in out.items() if k != "amount"} if out.get("sealed") else out
         db.session.add(IdempotencyKey(user_id=user.id, key=idem_key, request_hash=request_hash, status_code=201,
-                                      body=json.dumps(out, ensure_ascii=False)))
+                                      body=json.dumps(stored, ensure_ascii=False)))
     db.session.commit()
     return 201, out
 
