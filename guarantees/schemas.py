@@ -18,8 +18,8 @@ class GuarantorIn(Body):
 
 class KeyIn(Body):
     public_key_pem: str = Field(min_length=1, max_length=4000)
-    valid_from: Instant | None = Field(default=None, description="密钥自何时起可签发保函（默认不限）")
-    valid_until: Instant | None = Field(default=None, description="密钥自何时起不再签发（默认不限）")
+    valid_from: Instant | None = Field(default=None, description="密钥自何时起可签发保函（以平台收到保函的时间为准，默认不限）")
+    valid_until: Instant | None = Field(default=None, description="密钥自何时起不再签发（以平台收到保函的时间为准，默认不限）")
 
 
 class RetireIn(Body):
