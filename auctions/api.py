@@ -56,6 +56,7 @@ class BidOut(BaseModel):
 
 class DefaultIn(ReasonIn):
     award_next: bool = False
+    registration_id: int  # the defaulting winner's registration: a repeat then answers the first result
 
 
 def _client_ip() -> str | None:
@@ -276,6 +277,7 @@ def winner_default(project_id: int):
     project = get_project(project_id)
     if project is None:
         raise NotFound("项目不存在", code="not_found")
-    services.winner_default(project, reason=body.reason, actor=require_user().username, award_next=body.award_next)
+    services.winner_default(project, reason=body.reason, actor=require_user().username, award_next=body.award_next,
+                            registration_id=body.registration_id)
     db.session.commit()
     return jsonify(serialize.result_json(project))

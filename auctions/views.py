@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import select
 
 from auctions import bidstore, serialize
 from auctions import registrations as regs
@@ -172,9 +173,16 @@ def result(project_id: int):
         page = 1
     history = serialize.bids_page(project, page, 50)
     user = _user()
+    is_staff = user is not None and user.role == Role.STAFF
+    winner_reg = None
+    if is_staff and project.winner_id is not None:  # the default form names the registration it declares
+        from auctions.models import Registration
+
+        winner_reg = db.session.execute(select(Registration.id).where(
+            Registration.project_id == project.id, Registration.bidder_id == project.winner_id)).scalar_one_or_none()
     return render_template("auctions/result.html", project=project, r=res, history=history,
                            pager=Pagination(page, 50, history["total"]), project_url=project_url(project_id),
-                           is_staff=user is not None and user.role == Role.STAFF,
+                           is_staff=is_staff, winner_registration_id=winner_reg,
                            status=effective_status(project))
 
 

@@ -115,8 +115,9 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
 
 def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bool) -> Objection:
     """Upheld: the award is annulled; the next-best bidder is awarded (递补) or the project fails."""
-    reason = _resolvable(obj, reason)
     project = lock(Project, obj.project_id)
+    db.session.refresh(obj)  # re-read under the project's lock: a concurrent twin may have upheld it already, and
+    reason = _resolvable(obj, reason)  # must not then annul the promoted runner-up as well (issue 12, finding 3)
     if project is None or project.status != ProjectStatus.AWARDED:
         raise Conflict("该项目的成交结果已不在可撤销状态", code="not_awarded")
     import importlib
