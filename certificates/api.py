@@ -142,7 +142,8 @@ def issue(project_id: int):
 def register():
     page, per_page = page_args()
     items, total = queries.register_search(request.args.get("q"), page, per_page)
-    return jsonify({"items": [queries.certificate_json(c, _base()) for c in items], "total": total, "page": page})
+    return jsonify({"items": [queries.certificate_json(c, _base(), private=True) for c in items], "total": total,
+                    "page": page})
 
 
 @bp.get("/certificates/signing-keys")
@@ -159,7 +160,9 @@ def signing_keys():
 @bp.get("/certificates/<number>")
 @doc("查询鉴证书：认证事实、状态、PDF 的 sha256 与签名", auth=False, tag="certificates")
 def show(number: str):
-    return jsonify(queries.certificate_json(services.get_certificate(number), _base()))
+    user = bearer_user()
+    staff = user is not None and user.role == "staff"
+    return jsonify(queries.certificate_json(services.get_certificate(number, staff=staff), _base(), private=staff))
 
 
 @bp.get("/certificates/<number>/pdf")
@@ -192,6 +195,6 @@ def verify():
 def revoke(number: str):
     user = require_user()
     body = parse_body(ReasonIn)
-    cert = services.revoke(user, services.get_certificate(number), body.reason)
+    cert = services.revoke(user, services.get_certificate(number, staff=True), body.reason)
     db.session.commit()
-    return jsonify(queries.certificate_json(cert, _base()))
+    return jsonify(queries.certificate_json(cert, _base(), private=True))

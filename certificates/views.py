@@ -118,8 +118,9 @@ def verify_page():
 
 @bp.get("/certificates/<number>")
 def public_view(number: str):
+    user = _user()
     try:
-        cert = services.get_certificate(number)
+        cert = services.get_certificate(number, staff=user is not None and user.role == "staff")
     except DomainError:
         flash(f"未找到编号为“{number}”的鉴证书，请核对编号", "warning")
         return render_template("certificates/verify.html", result=None, cert=None, facts=None), 404
@@ -184,7 +185,7 @@ def resolve(objection_id: int):
 @bp.post("/staff/certificates/<number>/revoke")
 @staff_required
 def revoke(number: str):
-    cert = services.revoke(current_user._get_current_object(), services.get_certificate(number),
+    cert = services.revoke(current_user._get_current_object(), services.get_certificate(number, staff=True),
                            request.form.get("reason", ""))
     db.session.commit()
     flash(f"已撤销 {cert.number_text}", "success")

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from trading.clock import isoformat, now
 from trading.extensions import db
-from trading.models import Project
+from trading.models import OrgKind, Project
 from trading.rules import METHOD_LABELS, PUBLIC_KINDS
 from trading.statistics import DealRow, Period, deal_total, start_total
 
@@ -43,7 +43,8 @@ def _row(p: Project) -> DealRow:
 
 def _party(user, roles: list[str]) -> dict:
     party: dict = {"id": f"user-{user.id}", "name": user.name, "roles": roles}
-    if user.org is not None and user.org.credit_code:
+    # a person's resident ID number is personal data: published for organisations only (issue 12, finding 6)
+    if user.org is not None and user.org.credit_code and user.org.kind != OrgKind.INDIVIDUAL:
         party["identifier"] = {"id": user.org.credit_code, "legalName": user.org.name}
     return party
 
