@@ -12,8 +12,8 @@ from sqlalchemy import func, or_, select
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from certificates.services import verify_path
 from trading.clock import isoformat, now, to_beijing
-from trading.errors import Unavailable
 from trading.credit import mask_personal_id
+from trading.errors import Unavailable
 from trading.extensions import db
 from trading.models import OrgKind, Project
 from trading.states import ProjectStatus

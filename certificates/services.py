@@ -16,10 +16,10 @@ from certificates import rules
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
 from trading.clock import isoformat, now, to_beijing
+from trading.credit import mask_personal_id
 from trading.db import is_postgres, lock
 from trading.errors import Conflict, Invalid, NotFound, Unavailable
 from trading.extensions import db
-from trading.credit import mask_personal_id
 from trading.models import OrgKind, Project, User
 from trading.money import capital, rate, rate_str, to_str
 from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
