@@ -12,7 +12,10 @@ from pydantic import BaseModel
 from auctions import bidstore, serialize, services
 from auctions import registrations as regs
 from trading.apiutil import (
+    MAX_SEQ,
     bearer_user,
+    commit_json,
+    int_arg,
     json_body,
     jsonify,
     page_args,
@@ -73,8 +76,7 @@ def register(project_id: int):
         raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
     reg = regs.register(require_user(), project_id, body.get("security"), ip=_client_ip(),
                         user_agent=request.headers.get("User-Agent"))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg), 201)
+    return commit_json(serialize.registration_json(reg), 201)
 
 
 @bp.get("/projects/<int:project_id>/registrations")
@@ -119,8 +121,7 @@ def get_registration(registration_id: int):
 @doc("资格审核通过", tag="registrations")
 def approve(registration_id: int):
     reg = regs.approve(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
@@ -129,8 +130,7 @@ def approve(registration_id: int):
 def reject(registration_id: int):
     body = parse_body(ReasonIn)
     reg = regs.reject(require_user(), regs.get_registration(registration_id), body.reason)
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/confirm-deposit")
@@ -138,8 +138,7 @@ def reject(registration_id: int):
 @doc("确认保证金到账", tag="registrations")
 def confirm_deposit(registration_id: int):
     reg = regs.confirm_deposit(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/withdraw")
@@ -147,8 +146,7 @@ def confirm_deposit(registration_id: int):
 @doc("撤回报名（报名截止前）", tag="registrations")
 def withdraw(registration_id: int):
     reg = regs.withdraw(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg))
+    return commit_json(serialize.registration_json(reg))
 
 
 def parse_bid_amount(body: object):
@@ -230,13 +228,7 @@ def published_project(project_id: int, viewer: User | None):
 
 
 def _since() -> int | None:
-    raw = request.args.get("since")
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid("since 必须是整数序号", fields={"since": "必须是整数"}) from None
+    return int_arg("since", None, 0, MAX_SEQ)
 
 
 @bp.get("/projects/<int:project_id>/auction")

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from auctions import bidstore, serialize
 from auctions import registrations as regs
 from auctions.api import bid_response
-from trading.apiutil import jsonify
+from trading.apiutil import jsonify, page_number
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.models import Project, Role
@@ -166,10 +166,7 @@ def result(project_id: int):
     except DomainError as err:
         flash(err.message, "warning")
         return redirect(url_for("auctions.room", project_id=project_id))
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number()
     history = serialize.bids_page(project, page, 50)
     user = _user()
     return render_template("auctions/result.html", project=project, r=res, history=history,

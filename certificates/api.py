@@ -7,10 +7,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from certificates import queries, services
 from certificates.rules import MAX_UPLOAD
-from trading.apiutil import bearer_user, jsonify, page_args, parse_body, require_user, roles_required
+from trading.apiutil import (
+    bearer_user,
+    commit_json,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
 from trading.clock import isoformat, now
 from trading.errors import DomainError, Invalid
-from trading.extensions import db
 from trading.openapi import doc
 from trading.schemas import ReasonIn
 from trading.services import effective_status, get_project
@@ -89,8 +96,7 @@ def lodge(project_id: int):
     body = parse_body(ObjectionIn)
     obj = services.lodge_objection(get_project(project_id), user=user, name=body.name, phone=body.phone,
                                    grounds=body.grounds)
-    db.session.commit()
-    return jsonify(objection_json(obj, private=True), 201)
+    return commit_json(objection_json(obj, private=True), 201)
 
 
 @bp.get("/projects/<int:project_id>/objections")
@@ -108,8 +114,7 @@ def dismiss(objection_id: int):
     user = require_user()
     body = parse_body(ReasonIn)
     obj = services.dismiss_objection(user, services.get_objection(objection_id), body.reason)
-    db.session.commit()
-    return jsonify(objection_json(obj, private=True))
+    return commit_json(objection_json(obj, private=True))
 
 
 @bp.post("/objections/<int:objection_id>/uphold")
@@ -120,8 +125,7 @@ def uphold(objection_id: int):
     body = parse_body(UpholdIn)
     obj = services.uphold_objection(user, services.get_objection(objection_id), body.reason,
                                     award_next=body.award_next)
-    db.session.commit()
-    return jsonify(objection_json(obj, private=True))
+    return commit_json(objection_json(obj, private=True))
 
 
 @bp.post("/projects/<int:project_id>/certificate")
@@ -130,9 +134,8 @@ def uphold(objection_id: int):
 def issue(project_id: int):
     user = require_user()
     cert = services.issue_certificate(user, project_id)
-    db.session.commit()
     out = queries.certificate_json(cert, _base())
-    return jsonify({"number": cert.number, "number_text": cert.number_text, "url": out["url"],
+    return commit_json({"number": cert.number, "number_text": cert.number_text, "url": out["url"],
                     "pdf_url": out["pdf_url"], "sha256": cert.sha256}, 201)
 
 
@@ -193,5 +196,4 @@ def revoke(number: str):
     user = require_user()
     body = parse_body(ReasonIn)
     cert = services.revoke(user, services.get_certificate(number), body.reason)
-    db.session.commit()
-    return jsonify(queries.certificate_json(cert, _base()))
+    return commit_json(queries.certificate_json(cert, _base()))

@@ -19,7 +19,15 @@ from guarantees.schemas import (
     RetireIn,
 )
 from guarantees.serialize import claim_json, deposit_json, guarantee_json, guarantor_json, key_json
-from trading.apiutil import json_body, jsonify, page_args, parse_body, require_user, roles_required
+from trading.apiutil import (
+    commit_json,
+    json_body,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
 from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Project
@@ -38,8 +46,7 @@ def create_guarantor():
     body = parse_body(GuarantorIn)
     g = intake.register_guarantor(body.code, body.name, body.public_key_pem, actor=user.username,
                                   key_valid_from=body.key_valid_from)
-    db.session.commit()
-    return jsonify(guarantor_json(g), 201)
+    return commit_json(guarantor_json(g), 201)
 
 
 @bp.get("/guarantors")
@@ -69,8 +76,7 @@ def add_key(code: str):
     body = parse_body(KeyIn)
     key = intake.add_key(intake.get_guarantor(code), body.public_key_pem, valid_from=body.valid_from,
                          valid_until=body.valid_until, actor=user.username)
-    db.session.commit()
-    return jsonify(key_json(key), 201)
+    return commit_json(key_json(key), 201)
 
 
 @bp.post("/guarantors/<code>/keys/<int:key_id>/retire")
@@ -83,8 +89,7 @@ def retire_key(code: str, key_id: int):
     if key is None or key.guarantor.code != code:
         raise NotFound("公钥不存在", code="not_found")
     intake.retire_key(key, body.valid_until, user.username)
-    db.session.commit()
-    return jsonify(key_json(key))
+    return commit_json(key_json(key))
 
 
 @bp.post("/guarantees")
@@ -92,8 +97,7 @@ def retire_key(code: str, key_id: int):
      auth=False)
 def receive_guarantee():
     g = intake.receive(json_body())
-    db.session.commit()
-    return jsonify({"guarantee_no": g.guarantee_no, "status": g.status}, 201)
+    return commit_json({"guarantee_no": g.guarantee_no, "status": g.status}, 201)
 
 
 @bp.get("/guarantees")
@@ -149,8 +153,7 @@ def file_claim(no: str):
     user = require_user()
     body = parse_body(ReasonIn)
     claim = claims.file_claim(services.get_guarantee(no), body.reason, user.username)
-    db.session.commit()
-    return jsonify(claim_json(claim), 201)
+    return commit_json(claim_json(claim), 201)
 
 
 @bp.get("/claims")
@@ -169,8 +172,7 @@ def list_claims():
 @doc("担保机构赔付索赔", response=ClaimOut, tag=TAG)
 def pay_claim(claim_id: int):
     claim = claims.pay_claim(claim_id, require_user())
-    db.session.commit()
-    return jsonify(claim_json(claim))
+    return commit_json(claim_json(claim))
 
 
 @bp.post("/claims/<int:claim_id>/reject")
@@ -180,8 +182,7 @@ def reject_claim(claim_id: int):
     user = require_user()
     body = parse_body(ReasonIn)
     claim = claims.reject_claim(claim_id, user, body.reason)
-    db.session.commit()
-    return jsonify(claim_json(claim))
+    return commit_json(claim_json(claim))
 
 
 @bp.get("/deposits")
@@ -199,5 +200,4 @@ def list_deposits():
 @doc("登记保证金已退还", tag=TAG)
 def refund_deposit(deposit_id: int):
     dep = services.mark_refunded(deposit_id, require_user().username)
-    db.session.commit()
-    return jsonify(deposit_json(dep))
+    return commit_json(deposit_json(dep))

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from trading.apiutil import error_response, jsonify
 from trading.errors import DomainError
 from trading.extensions import db
+from trading.redirects import back
 
 log = logging.getLogger("tradehall")
 
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
         if _is_api():
             return error_response(err)
         flash(err.message, "danger")
-        return redirect(request.referrer or "/")
+        return redirect(back("/"))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

@@ -197,8 +197,11 @@ class ProjectForm(FlaskForm):
                 parsed = _parse_local(raw)
                 if parsed is None:  # left out of the body: the API then refuses the field, with this message
                     self.local_errors[name] = "请填写有效的日期和时间（北京时间），例如 2026-05-01 09:00"
-                else:
+                    continue
+                try:
                     body[name] = isoformat(from_beijing_local(parsed))
+                except ValueError as exc:  # before 2000 or from 2100 on (clock.EARLIEST…LATEST)
+                    self.local_errors[name] = str(exc)
         holders = re.split(r"[\s,，、;；]+", self.priority_holders.data or "")
         body["priority_holders"] = [h for h in holders if h]
         if "owner" in self:
