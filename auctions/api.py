@@ -29,7 +29,7 @@ from trading.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import IdempotencyKey, Role, User
 from trading.money import MoneyError, parse_amount, to_str
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, SINCE_QUERY, doc, text_query
 from trading.schemas import Body, Page, ReasonIn
 from trading.services import get_project
 
@@ -81,7 +81,8 @@ def register(project_id: int):
 
 @bp.get("/projects/<int:project_id>/registrations")
 @roles_required("staff", "collective")
-@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations")
+@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations",
+     query=[*text_query("status"), *PAGE_QUERY])
 def list_registrations(project_id: int):
     user = require_user()
     project = get_project(project_id)
@@ -232,7 +233,8 @@ def _since() -> int | None:
 
 
 @bp.get("/projects/<int:project_id>/auction")
-@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding")
+@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding", query=SINCE_QUERY,
+     responses={"304": "未变化（If-None-Match 与 ETag 相同）"})
 def auction(project_id: int):
     viewer = bearer_user()
     project = published_project(project_id, viewer)
@@ -245,7 +247,7 @@ def auction(project_id: int):
 
 
 @bp.get("/projects/<int:project_id>/bids")
-@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding")
+@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding", query=PAGE_QUERY)
 def bids(project_id: int):
     page, per_page = page_args()
     return jsonify(serialize.bids_page(published_project(project_id, bearer_user()), page, per_page))

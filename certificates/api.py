@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.routing import BaseConverter
 
 from certificates import queries, services
 from certificates.rules import MAX_UPLOAD
@@ -18,9 +19,17 @@ from trading.apiutil import (
 )
 from trading.clock import isoformat, now
 from trading.errors import DomainError, Invalid
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, doc, text_query
 from trading.schemas import ReasonIn
 from trading.services import effective_status, get_project
+
+
+class CertificateNumber(BaseConverter):
+    """`<certno:number>`: any path segment except the fixed paths beside it (/certificates/verify takes only POST,
+    and must answer a GET with 405 and `Allow: POST`, not with a lookup of a certificate numbered "verify")."""
+
+    regex = r"(?!(?:verify|signing-keys)(?:/|$))[^/]+"
+
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
@@ -141,7 +150,7 @@ def issue(project_id: int):
 
 @bp.get("/certificates")
 @roles_required("staff")
-@doc("鉴证书登记簿（检索、分页）", tag="certificates")
+@doc("鉴证书登记簿（检索、分页）", tag="certificates", query=[*text_query("q"), *PAGE_QUERY])
 def register():
     page, per_page = page_args()
     items, total = queries.register_search(request.args.get("q"), page, per_page)
@@ -159,13 +168,13 @@ def signing_keys():
     return jsonify({"ed25519_public_key": keys.public_key_b64(), "ca_certificate_pem": p.ca_cert.read_text()})
 
 
-@bp.get("/certificates/<number>")
+@bp.get("/certificates/<certno:number>")
 @doc("查询鉴证书：认证事实、状态、PDF 的 sha256 与签名", auth=False, tag="certificates")
 def show(number: str):
     return jsonify(queries.certificate_json(services.get_certificate(number), _base()))
 
 
-@bp.get("/certificates/<number>/pdf")
+@bp.get("/certificates/<certno:number>/pdf")
 @doc("下载已签名的鉴证书 PDF", auth=False, tag="certificates")
 def pdf(number: str):
     cert = services.get_certificate(number)
@@ -189,7 +198,7 @@ def verify():
     return jsonify(queries.verify_pdf(data))
 
 
-@bp.post("/certificates/<number>/revoke")
+@bp.post("/certificates/<certno:number>/revoke")
 @roles_required("staff")
 @doc("撤销鉴证书", body=ReasonIn, tag="certificates")
 def revoke(number: str):

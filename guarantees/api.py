@@ -20,7 +20,9 @@ from guarantees.schemas import (
 )
 from guarantees.serialize import claim_json, deposit_json, guarantee_json, guarantor_json, key_json
 from trading.apiutil import (
+    MAX_SEQ,
     commit_json,
+    int_arg,
     json_body,
     jsonify,
     page_args,
@@ -31,7 +33,7 @@ from trading.apiutil import (
 from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Project
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, doc, flag_query, query_param, text_query
 from trading.schemas import ReasonIn
 
 bp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1")
@@ -102,7 +104,8 @@ def receive_guarantee():
 
 @bp.get("/guarantees")
 @roles_required("staff", "guarantor", "bidder")
-@doc("保函列表（工作人员：全部；担保机构：本机构；竞买人：本人）", tag=TAG)
+@doc("保函列表（工作人员：全部；担保机构：本机构；竞买人：本人）", tag=TAG,
+     query=[*text_query("status", "q", "issuer"), *PAGE_QUERY])
 def list_guarantees():
     user = require_user()
     page, per_page = page_args()
@@ -125,13 +128,13 @@ def get_guarantee(no: str):
 
 @bp.get("/guarantees/<no>/check")
 @roles_required("bidder")
-@doc("报名前即时核验保函（不占用）：?project_id=", response=CheckOut, tag=TAG)
+@doc("报名前即时核验保函（不占用）：?project_id=", response=CheckOut, tag=TAG,
+     query=[query_param("project_id", {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}, required=True)])
 def check_guarantee(no: str):
     user = require_user()
-    try:
-        project_id = int(request.args.get("project_id", ""))
-    except ValueError:
-        raise Invalid("缺少 project_id", fields={"project_id": "必填，整数"}) from None
+    project_id = int_arg("project_id", None, 0, MAX_SEQ)
+    if project_id is None:
+        raise Invalid("缺少 project_id", fields={"project_id": "必填，整数"})
     project = db.session.get(Project, project_id)
     if project is None or project.approved_at is None:
         raise NotFound("项目不存在", code="not_found")
@@ -158,7 +161,7 @@ def file_claim(no: str):
 
 @bp.get("/claims")
 @roles_required("staff", "guarantor")
-@doc("索赔列表", tag=TAG)
+@doc("索赔列表", tag=TAG, query=[*text_query("status"), *PAGE_QUERY])
 def list_claims():
     user = require_user()
     page, per_page = page_args()
@@ -187,7 +190,8 @@ def reject_claim(claim_id: int):
 
 @bp.get("/deposits")
 @roles_required("staff")
-@doc("现金保证金台账：?status=&due=1（待退还清单）", tag=TAG)
+@doc("现金保证金台账：?status=&due=1（待退还清单）", tag=TAG,
+     query=[*text_query("status"), flag_query("due", "只看到期待退还的"), *PAGE_QUERY])
 def list_deposits():
     page, per_page = page_args()
     rows, total = queries.list_deposits(status=request.args.get("status") or None,

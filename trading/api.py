@@ -17,7 +17,7 @@ from trading.apiutil import (
 from trading.clock import isoformat
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
-from trading.openapi import build, doc
+from trading.openapi import PAGE_QUERY, build, doc, flag_query, query_param, text_query
 from trading.schemas import KIND_VALUES, ProjectIn, ProjectOut, ReasonIn, TokenIn, TokenOut
 from trading.serialize import project_json
 from trading.states import ProjectStatus
@@ -118,7 +118,11 @@ def relist_project(project_id: int):
 
 
 @bp.get("/projects")
-@doc("项目列表（公开）", auth=False, tag="projects")
+@doc("项目列表（公开）", auth=False, tag="projects",
+     query=[query_param("status", {"type": "string", "enum": [s.value for s in ProjectStatus]}),
+            query_param("kind", {"type": "string", "enum": list(KIND_VALUES)}),
+            *text_query("q", "town"), flag_query("mine", "只看自己的项目"),
+            *PAGE_QUERY])
 def list_projects():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None

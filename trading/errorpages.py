@@ -49,9 +49,12 @@ def init_app(app: Flask) -> None:
         key, message = HTTP_MESSAGES.get(code, ("error", err.description or "请求错误"))
         if code == 400 and "CSRF" in (err.description or ""):
             key, message = "csrf_failed", "表单已过期或缺少安全令牌（CSRF），请刷新页面后重试"
+        # werkzeug's own headers stay: a 405 lists the methods the resource takes (Allow, RFC 9110 §15.5.6),
+        # a 429 may say when to retry
+        headers = {k: v for k, v in err.get_headers() if k.lower() != "content-type"}
         if _is_api():
-            return jsonify({"error": {"code": key, "message": message}}, code)
-        return render_template("error.html", code=code, message=message), code
+            return jsonify({"error": {"code": key, "message": message}}, code, headers=headers)
+        return render_template("error.html", code=code, message=message), code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

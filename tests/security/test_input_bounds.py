@@ -205,3 +205,39 @@ def test_deep_json_is_also_refused_by_the_guarantee_intake(client):
                     content_type="application/json")
     assert r.status_code == 400
     assert json.loads(r.get_data())["error"]["code"] == "malformed_json"
+
+
+# ------------------------------------------------------------------ minor: 405 carries Allow (RFC 9110 §15.5.6)
+
+def test_every_api_405_lists_the_allowed_methods(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    seen = 0
+    for path, ops in spec["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        declared = {m.upper() for m in ops}
+        for method in sorted({"GET", "POST", "PUT", "DELETE", "PATCH"} - declared):
+            r = client.open(url, method=method)
+            if r.status_code != 405:
+                continue
+            seen += 1
+            allow = {m.strip() for m in r.headers.get("Allow", "").split(",") if m.strip()}
+            assert declared <= allow, (method, path, r.headers.get("Allow"))
+            assert r.get_json()["error"]["code"] == "method_not_allowed"
+    assert seen >= 30
+
+
+def test_the_openapi_document_states_the_bounds_and_every_error_status(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    projects = spec["paths"]["/api/v1/projects"]["get"]
+    page = next(p for p in projects["parameters"] if p["name"] == "page")
+    assert page["schema"]["minimum"] == 1 and page["schema"]["maximum"] >= 1000
+    since = next(p for p in spec["paths"]["/api/v1/projects/{project_id}/auction"]["get"]["parameters"]
+                 if p["name"] == "since")
+    assert since["schema"]["maximum"] < 2**63
+    verify = spec["paths"]["/api/v1/certificates/verify"]["post"]["responses"]
+    assert {"413", "415", "422", "429"} <= set(verify)
+    for ops in spec["paths"].values():
+        for op in ops.values():
+            assert {"400", "401", "404", "405", "422"} <= set(op["responses"])
+    body = spec["components"]["schemas"]["ProjectIn"]["properties"]["bidding_end"]
+    assert "2100" in json.dumps(body, ensure_ascii=False)
