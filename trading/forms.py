@@ -136,7 +136,8 @@ INT_FIELDS = ("term_years", "extension_seconds")
 
 
 def _dt(label: str) -> StringField:
-    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60})
+    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60,
+                                                                "min": "2000-01-01T08:00", "max": "2100-01-01T07:59"})
 
 
 def _money(label: str, mandatory: bool = False) -> StringField:
