@@ -241,3 +241,12 @@ def test_the_openapi_document_states_the_bounds_and_every_error_status(client):
             assert {"400", "401", "404", "405", "422"} <= set(op["responses"])
     body = spec["components"]["schemas"]["ProjectIn"]["properties"]["bidding_end"]
     assert "2100" in json.dumps(body, ensure_ascii=False)
+
+
+def test_deep_json_to_the_rooms_bid_form_is_400_not_500(client, announced, factory):
+    factory.user("bidder", "deep1")
+    _login(client, "deep1")
+    body = "[" * 100_000 + "]" * 100_000
+    r = client.post(f"/auctions/projects/{announced['id']}/bid", data=body, content_type="application/json")
+    assert r.status_code == 400
+    assert r.get_json()["error"]["code"] == "malformed_json"
