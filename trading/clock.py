@@ -54,17 +54,24 @@ def to_beijing(value: datetime) -> datetime:
 
 
 def isoformat(value: datetime | None) -> str | None:
-    """RFC 3339 in Beijing time with offset; keeps fractional seconds where stored."""
+    """RFC 3339 in Beijing time with offset; keeps fractional seconds where stored. An instant stored before the
+    input bounds existed that Beijing time cannot express (late on 9999-12-31) is given exactly, in UTC."""
     if value is None:
         return None
-    return to_beijing(value).isoformat()
+    try:
+        return to_beijing(value).isoformat()
+    except OverflowError:
+        return ensure_aware(value).isoformat()
 
 
 def display(value: datetime | None, seconds: bool = False) -> str:
     if value is None:
         return ""
     fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
-    return to_beijing(value).strftime(fmt)
+    try:
+        return to_beijing(value).strftime(fmt)
+    except OverflowError:  # as isoformat: exact, in UTC
+        return ensure_aware(value).strftime(fmt) + " UTC"
 
 
 # The instants the platform accepts from anyone (API bodies, guarantee documents, forms, query strings): far enough

@@ -250,3 +250,31 @@ def test_deep_json_to_the_rooms_bid_form_is_400_not_500(client, announced, facto
     r = client.post(f"/auctions/projects/{announced['id']}/bid", data=body, content_type="application/json")
     assert r.status_code == 400
     assert r.get_json()["error"]["code"] == "malformed_json"
+
+
+def test_an_instant_stored_before_the_bounds_is_still_shown_exactly_not_a_500():
+    """Rows written before the bounds existed (a 9999 bidding_end) must not take the review queue down."""
+    from datetime import UTC, datetime
+
+    far = datetime(9999, 12, 31, 20, 0, tzinfo=UTC)
+    assert clock.isoformat(far) == "9999-12-31T20:00:00+00:00"
+    assert clock.display(far) == "9999-12-31 20:00 UTC"
+    assert clock.isoformat(datetime(2026, 5, 1, 1, 0, tzinfo=UTC)) == "2026-05-01T09:00:00+08:00"
+
+
+def test_the_review_queue_survives_a_far_date_stored_before_the_bounds(app, api, people):
+    from datetime import UTC, datetime
+
+    from trading.models import Project
+
+    pid = api.post("/api/v1/projects", people.project_body(), user="village1").get_json()["id"]
+    assert api.post(f"/api/v1/projects/{pid}/submit", user="village1").status_code == 200
+    with app.app_context():
+        _db.session.get(Project, pid).bidding_end = datetime(9999, 12, 31, 20, 0, tzinfo=UTC)
+        _db.session.commit()
+        _db.session.remove()
+    client = app.test_client()
+    _login(client, "staff1")
+    r = client.get("/staff/review")
+    assert r.status_code == 200
+    assert "9999-12-31 20:00" in r.get_data(as_text=True)
