@@ -11,7 +11,10 @@ from pydantic import BaseModel
 from auctions import bidstore, sealing, serialize, services
 from auctions import registrations as regs
 from trading.apiutil import (
+    MAX_SEQ,
     bearer_user,
+    commit_json,
+    int_arg,
     json_body,
     jsonify,
     page_args,
@@ -25,7 +28,7 @@ from trading.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import IdempotencyKey, Role, User
 from trading.money import MoneyError, parse_amount, to_str
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, SINCE_QUERY, doc, text_query
 from trading.schemas import Body, Page, ReasonIn
 from trading.services import get_project
 
@@ -73,13 +76,13 @@ def register(project_id: int):
         raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
     reg = regs.register(require_user(), project_id, body.get("security"), ip=_client_ip(),
                         user_agent=request.headers.get("User-Agent"))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg), 201)
+    return commit_json(serialize.registration_json(reg), 201)
 
 
 @bp.get("/projects/<int:project_id>/registrations")
 @roles_required("staff", "collective")
-@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations")
+@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations",
+     query=[*text_query("status"), *PAGE_QUERY])
 def list_registrations(project_id: int):
     user = require_user()
     project = get_project(project_id)
@@ -119,8 +122,7 @@ def get_registration(registration_id: int):
 @doc("资格审核通过", tag="registrations")
 def approve(registration_id: int):
     reg = regs.approve(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
@@ -129,8 +131,7 @@ def approve(registration_id: int):
 def reject(registration_id: int):
     body = parse_body(ReasonIn)
     reg = regs.reject(require_user(), regs.get_registration(registration_id), body.reason)
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/confirm-deposit")
@@ -138,8 +139,7 @@ def reject(registration_id: int):
 @doc("确认保证金到账", tag="registrations")
 def confirm_deposit(registration_id: int):
     reg = regs.confirm_deposit(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/withdraw")
@@ -147,8 +147,7 @@ def confirm_deposit(registration_id: int):
 @doc("撤回报名（报名截止前）", tag="registrations")
 def withdraw(registration_id: int):
     reg = regs.withdraw(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg))
+    return commit_json(serialize.registration_json(reg))
 
 
 def parse_bid_amount(body: object):
@@ -234,17 +233,12 @@ def published_project(project_id: int, viewer: User | None):
 
 
 def _since() -> int | None:
-    raw = request.args.get("since")
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid("since 必须是整数序号", fields={"since": "必须是整数"}) from None
+    return int_arg("since", None, 0, MAX_SEQ)
 
 
 @bp.get("/projects/<int:project_id>/auction")
-@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding")
+@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding", query=SINCE_QUERY,
+     responses={"304": "未变化（If-None-Match 与 ETag 相同）"})
 def auction(project_id: int):
     viewer = bearer_user()
     project = published_project(project_id, viewer)
@@ -257,7 +251,7 @@ def auction(project_id: int):
 
 
 @bp.get("/projects/<int:project_id>/bids")
-@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding")
+@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding", query=PAGE_QUERY)
 def bids(project_id: int):
     page, per_page = page_args()
     return jsonify(serialize.bids_page(published_project(project_id, bearer_user()), page, per_page))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,6 +12,7 @@ from trading import accounts
 from trading.errors import DomainError
 from trading.extensions import db, login_manager
 from trading.forms import LoginForm, PasswordForm, RegisterForm
+from trading.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
 
@@ -40,12 +40,7 @@ def roles_page(*roles: str) -> Callable:
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return same_site_path(target)
 
 
 def home_for(user) -> str:
