@@ -20,6 +20,7 @@ from trading.extensions import db
 from trading.models import ApiToken, Organisation, OrgKind, Role, User
 
 MIN_PASSWORD = 8
+SESSION_VERSION_KEY = "_sv"  # the user's session_version when this browser session was signed in
 
 
 def hash_password(password: str) -> str:
@@ -103,7 +104,34 @@ def change_password(user: User, old: str, new: str) -> None:
     if msg := check_password_strength(new):
         raise Invalid(msg, fields={"new_password": msg})
     user.password_hash = hash_password(new)
-    audit.record("user.password", f"user:{user.id}", {}, user.username)
+    end_sessions(user)
+    revoked = revoke_tokens(user)
+    audit.record("user.password", f"user:{user.id}", {"tokens_revoked": revoked}, user.username)
+
+
+def end_sessions(user: User) -> int:
+    """Every browser session of the user signed in so far stops working (its saved cookie included); the caller
+    signs the current session in again when it should survive. Returns the new version."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+    return user.session_version
+
+
+def session_valid(user: User, version: object) -> bool:
+    """A session is the user's while it carries the user's current version (a session from before versions
+    existed carries none and counts as version 0, the version every account starts with)."""
+    return (version if isinstance(version, int) else 0) == (user.session_version or 0)
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every live API token of the user (a password change); the number revoked."""
+    rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                     ApiToken.revoked_at.is_(None))).scalars().all()
+    t = now()
+    for row in rows:
+        row.revoked_at = t
+    db.session.flush()
+    return len(rows)
 
 
 def _digest(token: str) -> str:
