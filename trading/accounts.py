@@ -78,14 +78,26 @@ def create_org(name: str, kind: str, credit_code: str | None, *, town: str | Non
     return org
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_check(password: str) -> None:
+    """The work of a real password check, for an unknown or locked account (no timing difference)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    check_password_hash(_DUMMY_HASHES[method], password)
+
+
 def authenticate(username: str, password: str) -> User:
-    """Check credentials; repeated failures lock the account for a while."""
+    """Check credentials; repeated failures lock the account for a while (a last resort: the caller throttles
+    the address first, trading.security.check_login_throttle). Unknown, locked and wrong all answer alike, so
+    the answer never confirms that a username exists or is locked."""
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     t = now()
-    if user is None:
+    if user is None or (user.locked_until and user.locked_until > t):
+        _dummy_check(password or "")
         raise Unauthorized("用户名或密码错误", code="bad_credentials")
-    if user.locked_until and user.locked_until > t:
-        raise Unauthorized("登录失败次数过多，账户已暂时锁定，请稍后再试", code="account_locked")
     if not user.active or not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["TRADING_MAX_FAILED_LOGINS"]:

@@ -11,6 +11,7 @@ from trading.errors import Forbidden, Invalid
 from trading.extensions import db
 from trading.openapi import build, doc
 from trading.schemas import KIND_VALUES, ProjectIn, ProjectOut, ReasonIn, TokenIn, TokenOut
+from trading.security import check_login_throttle, note_login_failure
 from trading.serialize import project_json
 from trading.states import ProjectStatus
 
@@ -20,11 +21,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.post("/auth/token")
 @doc("获取 API 令牌", body=TokenIn, response=TokenOut, auth=False, tag="auth")
 def token():
+    check_login_throttle()
     body = parse_body(TokenIn)
     try:
         user = accounts.authenticate(body.username, body.password)
     except Exception:
         db.session.commit()  # keep the failed-login count that drives the lock-out
+        note_login_failure()
         raise
     raw, row = accounts.issue_token(user)
     db.session.commit()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trading import accounts
+from trading import accounts, security
 from trading.errors import DomainError
 from trading.extensions import db, login_manager
 from trading.forms import LoginForm, PasswordForm, RegisterForm
@@ -67,11 +67,14 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
+    if request.method == "POST":
+        security.check_login_throttle()
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.username.data.strip(), form.password.data)
         except DomainError as exc:
             db.session.commit()  # keep the failed-login count that drives the lock-out
+            security.note_login_failure()
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
