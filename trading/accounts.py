@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +29,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=method)
 
 
+# Usernames: ASCII letters, digits and _ . - ; 2-32 characters, starting with a letter or a digit. No Chinese,
+# no other scripts: that rules out markup, zero-width and bidi characters and look-alikes (Cyrillic а, full-width
+# ａ) in one rule; a person's or organisation's Chinese name is the display name. Unique ignoring case.
+USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{1,31}")
+USERNAME_RULE = "用户名只能包含英文字母、数字和 _ . -，须以字母或数字开头，长度2至32个字符"
+
+
+def username_error(username: str) -> str | None:
+    return None if USERNAME_RE.fullmatch(username or "") else USERNAME_RULE
+
+
 def check_password_strength(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
         return f"密码至少需要{MIN_PASSWORD}位"
@@ -41,15 +53,15 @@ def create_user(username: str, password: str, role: str, *, display_name: str = 
     """Create an account with a hashed password; usernames are unique."""
     username = (username or "").strip()
     errors = {}
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
-        errors["username"] = "用户名须为1至64个字符，不含空格"
+    if msg := username_error(username):
+        errors["username"] = msg
     if role not in {r.value for r in Role}:
         errors["role"] = "角色无效，可选：bidder、collective、staff、guarantor"
     if check_strength and (msg := check_password_strength(password or "")):
         errors["password"] = msg
     if errors:
         raise Invalid("；".join(errors.values()), fields=errors)
-    if db.session.execute(select(User.id).where(User.username == username)).first():
+    if db.session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
         raise Conflict(f"用户名“{username}”已存在", code="duplicate_user")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name, phone=phone, org=org)
