@@ -19,6 +19,7 @@ from trading.errors import Forbidden, Invalid
 from trading.extensions import db
 from trading.openapi import PAGE_QUERY, build, doc, flag_query, query_param, text_query
 from trading.schemas import KIND_VALUES, ProjectIn, ProjectOut, ReasonIn, TokenIn, TokenOut
+from trading.security import check_login_throttle, note_login_failure
 from trading.serialize import project_json
 from trading.states import ProjectStatus
 
@@ -28,11 +29,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.post("/auth/token")
 @doc("获取 API 令牌", body=TokenIn, response=TokenOut, auth=False, tag="auth")
 def token():
+    check_login_throttle()
     body = parse_body(TokenIn)
     try:
         user = accounts.authenticate(body.username, body.password)
     except Exception:
         db.session.commit()  # keep the failed-login count that drives the lock-out
+        note_login_failure()
         raise
     raw, row = accounts.issue_token(user)
     return commit_json({"token": raw, "role": user.role, "expires_at": isoformat(row.expires_at)})
