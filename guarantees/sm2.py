@@ -13,7 +13,7 @@ checks; the tests use it only as an independent second implementation.
 
 Keys are the SubjectPublicKeyInfo that OpenSSL 3, GmSSL and Chinese CAs write: id-ecPublicKey with the
 named curve sm2 (1.2.156.10197.1.301); the form with 1.2.156.10197.1.301 as the algorithm itself is read
-too. Private keys: PKCS#8 ("PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY") with the same curve.
+too. Private keys: PKCS#8 ("PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY" / "SM2 PRIVATE KEY") with the same curve.
 
 Signatures: DER SEQUENCE{INTEGER r, INTEGER s} (GB/T 35276), strict DER; raw r‖s (64 bytes, each
 big-endian 32 bytes) is accepted as well, as some signing devices emit it.
@@ -40,6 +40,19 @@ N = 0xFFFFFFFE_FFFFFFFF_FFFFFFFF_FFFFFFFF_7203DF6B_21C6052B_53BBF409_39D54123  #
 _SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200")
 # PKCS#8 PrivateKeyInfo prefix (same algorithm) around ECPrivateKey{1, d (32 bytes), [1] publicKey}.
 _PKCS8_PREFIX = bytes.fromhex("308187020100301306072a8648ce3d020106082a811ccf5501822d046d306b0201010420")
+
+
+class _AlgorithmIdentifier(core.Sequence):
+    _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
+
+
+class _SubjectPublicKeyInfo(core.Sequence):  # asn1crypto's own refuses algorithm OIDs it does not know
+    _fields = [("algorithm", _AlgorithmIdentifier), ("public_key", core.OctetBitString)]
+
+
+class _PrivateKeyInfo(core.Sequence):
+    _fields = [("version", core.Integer), ("algorithm", _AlgorithmIdentifier), ("private_key", core.OctetString),
+               ("attributes", core.Any, {"implicit": 0, "optional": True})]
 
 
 class SM2KeyError(ValueError):
@@ -132,11 +145,18 @@ def _unarmor(text: str | bytes, kinds: tuple[str, ...]) -> tuple[str, bytes] | N
     return (kind, der) if kind in kinds else None
 
 
-def _is_sm2(algorithm_oid: str, parameters: object) -> bool:
-    if algorithm_oid == SM2_CURVE_OID:
-        return True
-    return (algorithm_oid == EC_PUBLIC_KEY_OID and isinstance(parameters, keys.ECDomainParameters)
-            and parameters.name == "named" and parameters.chosen.dotted == SM2_CURVE_OID)
+_SM2_CURVE_DER = bytes.fromhex("06082a811ccf5501822d")  # OBJECT IDENTIFIER 1.2.156.10197.1.301
+_NULL_DER = bytes.fromhex("0500")
+
+
+def _is_sm2(algorithm: _AlgorithmIdentifier) -> bool:
+    """id-ecPublicKey with the named curve sm2, or 1.2.156.10197.1.301 itself as the algorithm."""
+    oid = algorithm["algorithm"].dotted
+    params = algorithm["parameters"]
+    raw = b"" if isinstance(params, core.Void) else params.dump()
+    if oid == SM2_CURVE_OID:
+        return raw in (b"", _NULL_DER, _SM2_CURVE_DER)
+    return oid == EC_PUBLIC_KEY_OID and raw == _SM2_CURVE_DER
 
 
 def load_public_pem(text: str | bytes) -> SM2PublicKey | None:
@@ -149,12 +169,10 @@ def load_public_pem(text: str | bytes) -> SM2PublicKey | None:
     if found is None:
         return None
     try:
-        info = keys.PublicKeyInfo.load(found[1], strict=True)
-        algorithm = info["algorithm"]["algorithm"].dotted
-        parameters = info["algorithm"]["parameters"]
-        if not _is_sm2(algorithm, parameters):
+        info = _SubjectPublicKeyInfo.load(found[1], strict=True)
+        if not _is_sm2(info["algorithm"]):
             return None
-        raw = info["public_key"].cast(core.OctetBitString).native
+        raw = info["public_key"].native
     except (ValueError, TypeError, KeyError):
         return None
     if not isinstance(raw, bytes):
@@ -163,18 +181,17 @@ def load_public_pem(text: str | bytes) -> SM2PublicKey | None:
 
 
 def load_private_pem(text: str | bytes) -> SM2PrivateKey | None:
-    """The SM2 private key in a PKCS#8 or SEC 1 PEM; None when it is another kind of key."""
-    found = _unarmor(text, ("PRIVATE KEY", "EC PRIVATE KEY"))
+    """The SM2 private key in a PKCS#8 or SEC 1 PEM (OpenSSL labels the latter SM2 PRIVATE KEY); None otherwise."""
+    found = _unarmor(text, ("PRIVATE KEY", "EC PRIVATE KEY", "SM2 PRIVATE KEY"))
     if found is None:
         return None
     kind, der = found
     try:
         if kind == "PRIVATE KEY":
-            info = keys.PrivateKeyInfo.load(der, strict=True)
-            alg = info["private_key_algorithm"]
-            if not _is_sm2(alg["algorithm"].dotted, alg["parameters"]):
+            info = _PrivateKeyInfo.load(der, strict=True)
+            if not _is_sm2(info["algorithm"]):
                 return None
-            ec_key = info["private_key"].parsed
+            ec_key = keys.ECPrivateKey.load(info["private_key"].native, strict=True)
         else:
             ec_key = keys.ECPrivateKey.load(der, strict=True)
             params = ec_key["parameters"]
