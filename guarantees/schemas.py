@@ -17,7 +17,7 @@ class GuarantorIn(Body):
 
 
 class KeyIn(Body):
-    public_key_pem: str = Field(min_length=1, max_length=4000, description="Ed25519、ECDSA P-256 或国密 SM2 公钥（PEM）")
+    public_key_pem: str = Field(min_length=1, max_length=4000)
     valid_from: Instant | None = Field(default=None, description="密钥自何时起可签发保函（默认不限）")
     valid_until: Instant | None = Field(default=None, description="密钥自何时起不再签发（默认不限）")
 
