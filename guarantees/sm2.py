@@ -32,7 +32,7 @@ from gmalg.sm2 import SM2Core, _ecdlp, bytes_to_point  # _ecdlp: gmalg's SM2 cur
 
 SM2_CURVE_OID = "1.2.156.10197.1.301"
 EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1"
-DEFAULT_USER_ID = b"1234567812345678"  # GB/T 35276 §5.1: the default signer ID when none is agreed
+DEFAULT_USER_ID = b"1234567812345678"  # GB/T 35276: the default signer ID when none is agreed
 P = 0xFFFFFFFE_FFFFFFFF_FFFFFFFF_FFFFFFFF_FFFFFFFF_00000000_FFFFFFFF_FFFFFFFF  # the field prime
 N = 0xFFFFFFFE_FFFFFFFF_FFFFFFFF_FFFFFFFF_7203DF6B_21C6052B_53BBF409_39D54123  # order of G
 
