@@ -325,3 +325,11 @@ def test_staff_register_an_sm2_guarantor_on_the_page_and_see_its_algorithm(app, 
     assert r.status_code == 200
     assert "已登记担保机构 WEBSM2（公钥算法：国密 SM2）" in html
     assert "1 把公钥（国密 SM2）" in html
+
+
+def test_a_key_on_a_curve_cryptography_does_not_know_is_422_not_500(app, api, factory):
+    """Before SM2 support an SM2 PEM (or any unknown curve) escaped as UnsupportedAlgorithm: a 500."""
+    unknown_curve = bytes.fromhex("06032a0304")  # OID 1.2.3.4
+    r = _register(api, factory, "ODDCURVE", _spki(EC_PUBLIC_KEY + unknown_curve, b"\x04" + b"\x01" * 64))
+    assert r.status_code == 422
+    assert "public_key_pem" in r.get_json()["error"]["fields"]
