@@ -12,7 +12,7 @@ from trading.schemas import Body, Instant
 class GuarantorIn(Body):
     code: str = Field(min_length=1, max_length=32, description="签发机构代码（保函文件的 issuer）")
     name: str = Field(min_length=1, max_length=200)
-    public_key_pem: str = Field(min_length=1, max_length=4000, description="Ed25519 或 ECDSA P-256 公钥（PEM）")
+    public_key_pem: str = Field(min_length=1, max_length=4000, description="Ed25519、ECDSA P-256 或国密 SM2 公钥（PEM）")
     key_valid_from: Instant | None = None
 
 

@@ -148,10 +148,11 @@ def staff_list():
 @role("staff")
 def register_guarantor():
     f = request.form
-    intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
-                              actor=current_user.username)
+    g = intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
+                                  actor=current_user.username)
+    label = g.keys[0].algorithm_label
     db.session.commit()
-    flash(f"已登记担保机构 {f.get('code')}", "success")
+    flash(f"已登记担保机构 {g.code}（公钥算法：{label}）", "success")
     return redirect(url_for(".staff_list"))
 
 
