@@ -51,12 +51,16 @@ def _back(reg):
     return redirect(url_for("auctions_staff.registrations", project_id=reg.project_id))
 
 
+def _done(reg, message: str):
+    """After a registration step the service accepted: commit, say so (`{no}`: the bidder number), go back."""
+    db.session.commit()
+    flash(message.format(no=reg.bidder_no), "success")
+    return _back(reg)
+
+
 @bp.post("/registrations/<int:registration_id>/approve")
 def approve(registration_id: int):
-    reg = regs.approve(current_user, regs.get_registration(registration_id))
-    db.session.commit()
-    flash(f"竞买号 {reg.bidder_no} 已通过资格审核", "success")
-    return _back(reg)
+    return _done(regs.approve(current_user, regs.get_registration(registration_id)), "竞买号 {no} 已通过资格审核")
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
@@ -64,18 +68,13 @@ def reject(registration_id: int):
     reason = (request.form.get("reason") or "").strip()
     if not reason:
         raise Invalid("请填写不予通过的理由", fields={"reason": "必填项"})
-    reg = regs.reject(current_user, regs.get_registration(registration_id), reason)
-    db.session.commit()
-    flash(f"竞买号 {reg.bidder_no} 未通过资格审核", "success")
-    return _back(reg)
+    return _done(regs.reject(current_user, regs.get_registration(registration_id), reason), "竞买号 {no} 未通过资格审核")
 
 
 @bp.post("/registrations/<int:registration_id>/confirm-deposit")
 def confirm_deposit(registration_id: int):
-    reg = regs.confirm_deposit(current_user, regs.get_registration(registration_id))
-    db.session.commit()
-    flash(f"竞买号 {reg.bidder_no} 的保证金已确认到账", "success")
-    return _back(reg)
+    return _done(regs.confirm_deposit(current_user, regs.get_registration(registration_id)),
+                 "竞买号 {no} 的保证金已确认到账")
 
 
 @bp.get("/monitor")
@@ -98,8 +97,13 @@ def winner_default(project_id: int):
     reason = (request.form.get("reason") or "").strip()
     if not reason:
         raise Invalid("请填写违约理由", fields={"reason": "必填项"})
+    try:
+        registration_id = int(request.form.get("registration_id") or "")
+    except ValueError:
+        raise Invalid("缺少违约成交人的报名记录，请刷新页面后重试", fields={"registration_id": "必填项"}) from None
     project = services.winner_default(get_project(project_id), reason=reason, actor=current_user.username,
-                                      award_next=request.form.get("award_next") == "1")
+                                      award_next=request.form.get("award_next") == "1",
+                                      registration_id=registration_id)
     db.session.commit()
     flash("已认定成交人违约；" + (project.outcome_reason or ""), "success")
     return redirect(url_for("auctions.result", project_id=project_id))

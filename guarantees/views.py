@@ -12,6 +12,7 @@ from guarantees.models import Deposit, Guarantor
 from guarantees.states import CLAIM_LABELS, DEPOSIT_LABELS, GUARANTEE_LABELS, DepositStatus, GuaranteeStatus
 from trading.accounts.guard import roles_page
 from trading.accounts.models import Role
+from trading.apiutil import page_number
 from trading.extensions import db
 from trading.templating import Pagination
 
@@ -20,10 +21,7 @@ PER_PAGE = 20
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_number()
 
 
 def _status_arg(allowed) -> str | None:
@@ -135,10 +133,11 @@ def staff_list():
 @roles_page(Role.STAFF)
 def register_guarantor():
     f = request.form
-    intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
-                              actor=current_user.username)
+    g = intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
+                                  actor=current_user.username)
+    label = g.keys[0].algorithm_label
     db.session.commit()
-    flash(f"已登记担保机构 {f.get('code')}", "success")
+    flash(f"已登记担保机构 {g.code}（公钥算法：{label}）", "success")
     return redirect(url_for(".staff_list"))
 
 

@@ -10,7 +10,7 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from trading.accounts.credit import check_org_code
-from trading.accounts.services import check_password_strength
+from trading.accounts.services import check_password_strength, username_error
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -65,9 +65,18 @@ class OrgCodeMixin:
             raise ValidationError(msg)
 
 
+USERNAME_HINT = "英文字母、数字和 _ . -，2至32个字符"
+
+
+def valid_username(form, field) -> None:
+    """The accounts rule (trading.accounts.services.USERNAME_RE), checked on the form so it shows next to the field."""
+    if msg := username_error((field.data or "").strip()):
+        raise ValidationError(msg)
+
+
 class RegisterForm(OrgCodeMixin, FlaskForm):
-    username = StringField("用户名", validators=[required(), Length(3, 64, "用户名须为3至64个字符")],
-                           render_kw={"autocomplete": "username"})
+    username = StringField("用户名", validators=[required(), valid_username],
+                           render_kw={"autocomplete": "username", "maxlength": 32, "title": USERNAME_HINT})
     password = PasswordField("密码", validators=[required(), strong_password],
                              render_kw={"autocomplete": "new-password"})
     password2 = PasswordField("确认密码", validators=[required(), EqualTo("password", "两次输入的密码不一致")],
@@ -79,10 +88,6 @@ class RegisterForm(OrgCodeMixin, FlaskForm):
     org_kind = SelectField("主体类型", choices=BIDDER_ORG_KINDS, validators=[required()])
     credit_code = StringField("统一社会信用代码 / 身份证号", render_kw={"maxlength": 18,
                               "autocapitalize": "characters"}, validators=[Marked()])
-
-    def validate_username(self, field) -> None:
-        if any(c.isspace() for c in field.data or ""):
-            raise ValidationError("用户名不能包含空格")
 
 
 class PasswordForm(FlaskForm):
@@ -98,7 +103,8 @@ class AccountForm(OrgCodeMixin, FlaskForm):
 
     role = SelectField("账户类型", choices=choices([("collective", "出让方（村集体/招标人）"),
                                                    ("staff", "交易中心工作人员")]))
-    username = StringField("用户名", validators=[required(), Length(3, 64, "用户名须为3至64个字符")])
+    username = StringField("用户名", validators=[required(), valid_username],
+                           render_kw={"maxlength": 32, "title": USERNAME_HINT})
     password = PasswordField("初始密码", validators=[required(), strong_password])
     display_name = StringField("联系人姓名", validators=[required(), Length(max=100, message="内容过长")])
     phone = StringField("手机号码", validators=[Optional(), mainland_mobile], render_kw={"inputmode": "tel"})

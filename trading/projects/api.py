@@ -6,10 +6,9 @@ from flask import Blueprint, request
 
 from trading.accounts.guard import bearer_user, require_user, roles_required
 from trading.accounts.models import Role
-from trading.apiutil import json_body, jsonify, page_args, parse_body
+from trading.apiutil import commit_json, json_body, jsonify, page_args, parse_body
 from trading.errors import Invalid
-from trading.extensions import db
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, doc, flag_query, query_param, text_query
 from trading.projects import services
 from trading.projects.schemas import KIND_VALUES, ProjectIn, ProjectOut
 from trading.projects.serialize import project_json
@@ -20,13 +19,12 @@ bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
 
 
 def _step(step, project_id: int, body=None, status: int = 200):
-    """One step on a project: the service decides (and refuses with a typed error), the view commits and answers
-    with the project as the caller may see it. `body` reads the request body after the project is found."""
+    """One step on a project: the service decides (and refuses with a typed error), the view answers with the
+    project as the caller may see it and commits (commit_json). `body` reads the request body after the project is found."""
     user = require_user()
     project = services.get_project(project_id)
     result = step(user, project, *((body(),) if body is not None else ()))
-    db.session.commit()
-    return jsonify(project_json(result, user), status)
+    return commit_json(project_json(result, user), status)
 
 
 def _reason() -> str:
@@ -39,8 +37,7 @@ def _reason() -> str:
 def create_project():
     user = require_user()
     project = services.create_project(user, json_body())
-    db.session.commit()
-    return jsonify(project_json(project, user), 201)
+    return commit_json(project_json(project, user), 201)
 
 
 @bp.put("/projects/<int:project_id>")
@@ -86,7 +83,11 @@ def relist_project(project_id: int):
 
 
 @bp.get("/projects")
-@doc("项目列表（公开）", auth=False, tag="projects")
+@doc("项目列表（公开）", auth=False, tag="projects",
+     query=[query_param("status", {"type": "string", "enum": [s.value for s in ProjectStatus]}),
+            query_param("kind", {"type": "string", "enum": list(KIND_VALUES)}),
+            *text_query("q", "town"), flag_query("mine", "只看自己的项目"),
+            *PAGE_QUERY])
 def list_projects():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None

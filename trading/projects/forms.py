@@ -31,7 +31,8 @@ INT_FIELDS = ("term_years", "extension_seconds")
 
 
 def _dt(label: str) -> StringField:
-    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60})
+    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60,
+                                                                "min": "2000-01-01T08:00", "max": "2100-01-01T07:59"})
 
 
 def _money(label: str, mandatory: bool = False) -> StringField:
@@ -92,8 +93,11 @@ class ProjectForm(FlaskForm):
                 parsed = _parse_local(raw)
                 if parsed is None:  # left out of the body: the API then refuses the field, with this message
                     self.local_errors[name] = "请填写有效的日期和时间（北京时间），例如 2026-05-01 09:00"
-                else:
+                    continue
+                try:
                     body[name] = isoformat(from_beijing_local(parsed))
+                except ValueError as exc:  # before 2000 or from 2100 on (clock.EARLIEST…LATEST)
+                    self.local_errors[name] = str(exc)
         holders = re.split(r"[\s,，、;；]+", self.priority_holders.data or "")
         body["priority_holders"] = [h for h in holders if h]
         if "owner" in self:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trading.schemas import Area, Body, Instant, Money, MoneyOrZero
+from trading.schemas import Area, Body, Instant, Int, Money, MoneyOrZero
 
 RURAL_KINDS = ("rural_land", "rural_construction_land", "rural_asset", "rural_forest", "rural_other")
 PUBLIC_KINDS = ("procurement", "construction", "state_asset", "land_use")
@@ -25,14 +25,14 @@ class ProjectIn(Body):
     direction: Literal["ascending", "descending"] = "ascending"
     price_unit: Literal["total", "per_mu_year"] = "total"
     area_mu: Area | None = None
-    term_years: int | None = Field(default=None, ge=1, le=99)
+    term_years: Int | None = Field(default=None, ge=1, le=99)
     start_price: Money
     reserve_price: Money | None = None
     budget: Money | None = None
     increment: Money
     deposit: MoneyOrZero = Decimal("0.00")
-    extension_seconds: int | None = Field(default=None, ge=0, le=86400)
-    max_extensions: int | None = Field(default=None, ge=0, le=10000)
+    extension_seconds: Int | None = Field(default=None, ge=0, le=86400)
+    max_extensions: Int | None = Field(default=None, ge=0, le=10000)
     announce_start: Instant
     registration_end: Instant
     bidding_start: Instant

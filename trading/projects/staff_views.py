@@ -18,7 +18,7 @@ from trading.projects import services
 from trading.projects.forms import ProjectForm, ReasonForm
 from trading.projects.models import Project
 from trading.projects.states import ProjectStatus
-from trading.projects.views import _page, save_project
+from trading.projects.views import _page, reasoned_step, save_project
 from trading.templating import Pagination
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -64,28 +64,16 @@ def approve(project_id: int):
 @roles_page(Role.STAFF)
 def reject(project_id: int):
     project = _project(project_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash("退回项目须填写原因", "danger")
-        return redirect(url_for("staff.review"))
-    services.reject(_me(), project, form.reason.data.strip())
-    db.session.commit()
-    flash(f"{project.code} 已退回出让方修改", "success")
-    return redirect(url_for("staff.review"))
+    return reasoned_step(services.reject, project, "退回项目须填写原因", f"{project.code} 已退回出让方修改",
+                         url_for("staff.review"))
 
 
 @bp.post("/projects/<int:project_id>/withdraw")
 @roles_page(Role.STAFF)
 def withdraw(project_id: int):
     project = _project(project_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash("撤回项目须填写原因", "danger")
-        return redirect(url_for("web.project_detail", project_id=project.id))
-    services.withdraw(_me(), project, form.reason.data.strip())
-    db.session.commit()
-    flash(f"{project.code} 已撤回", "success")
-    return redirect(url_for("web.project_detail", project_id=project.id))
+    return reasoned_step(services.withdraw, project, "撤回项目须填写原因", f"{project.code} 已撤回",
+                         url_for("web.project_detail", project_id=project.id))
 
 
 @bp.get("/projects")

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from trading import navigation
 from trading.accounts.guard import roles_page
 from trading.accounts.models import Role
+from trading.apiutil import page_number
 from trading.clock import now
 from trading.errors import DomainError
 from trading.extensions import db
@@ -86,10 +87,7 @@ def _towns() -> list[str]:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_number()
 
 
 @bp.get("/projects")
@@ -257,11 +255,18 @@ def relist_project(project_id: int):
 @roles_page(Role.COLLECTIVE)
 def withdraw_project(project_id: int):
     project = _own_project(project_id)
+    return reasoned_step(services.withdraw, project, "撤回项目须填写原因", "项目已撤回",
+                         url_for("web.project_detail", project_id=project.id))
+
+
+def reasoned_step(step, project: Project, missing: str, done: str, back: str):
+    """A project step that needs a reason (ReasonForm): without one it is refused with `missing`; else the
+    service decides, the view commits and says `done`. Either way the page goes `back`."""
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash("撤回项目须填写原因", "danger")
-        return redirect(url_for("web.project_detail", project_id=project.id))
-    services.withdraw(current_user._get_current_object(), project, form.reason.data.strip())
+        flash(missing, "danger")
+        return redirect(back)
+    step(current_user._get_current_object(), project, form.reason.data.strip())
     db.session.commit()
-    flash("项目已撤回", "success")
-    return redirect(url_for("web.project_detail", project_id=project.id))
+    flash(done, "success")
+    return redirect(back)
