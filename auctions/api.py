@@ -6,10 +6,10 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, session
 from pydantic import BaseModel
 
-from auctions import bidstore, serialize, services
+from auctions import bidstore, room, serialize, services
 from auctions import registrations as regs
 from trading.apiutil import (
     bearer_user,
@@ -239,15 +239,38 @@ def _since() -> int | None:
         raise Invalid("since 必须是整数序号", fields={"since": "必须是整数"}) from None
 
 
+def _anonymous() -> bool:
+    """No token and no signed-in session: the body is the same for every such viewer."""
+    return ("Authorization" not in request.headers and "remember_token" not in request.cookies
+            and "_user_id" not in session)
+
+
+def _etag_matches(etag: str) -> bool:
+    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+
+
 @bp.get("/projects/<int:project_id>/auction")
 @doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding")
 def auction(project_id: int):
+    since = _since()
+    if _anonymous():
+        # anonymous (every watcher): one indexed read of the room's version; 304 before anything else;
+        # otherwise the JSON rendered once per version in this process (auctions.room)
+        v = room.version(project_id)
+        if v is not None and v.public:
+            etag = v.etag(since)
+            headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, Cookie",
+                       "X-Server-Time": isoformat(now()) or ""}
+            if _etag_matches(etag):
+                return Response(status=304, headers=headers)
+            return Response(room.with_server_time(room.body(v, since)), mimetype="application/json",
+                            headers=headers)
     viewer = bearer_user()
     project = published_project(project_id, viewer)
-    since = _since()
     etag = serialize.auction_etag(project, viewer, since)
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Server-Time": isoformat(now()) or ""}
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, Cookie",
+               "X-Server-Time": isoformat(now()) or ""}
+    if _etag_matches(etag):
         return Response(status=304, headers=headers)
     return jsonify(serialize.auction_json(project, viewer, since), headers=headers)
 

@@ -1,0 +1,97 @@
+"""The live room's cheap reads (DESIGN.md §5 "Live auction room").
+
+Watchers far outnumber bidders, so an anonymous `GET …/auction` costs:
+
+- one primary-key read of the room's version: the columns the public body depends on (bid `seq` = bid_count,
+  status as the server clock implies it, ends_at, the close) — `version()`;
+- a matching `If-None-Match` answers 304 right there, before anything else is loaded;
+- otherwise the JSON is rendered once per version (and `since`) in this process and reused for every watcher
+  (`body()`); only `server_time` is spliced in per response.
+
+A viewer with a bearer token sees their own standing in the body (`my_bidder_no`, `leading`…), so their reads
+take the full path in auctions.api (their own ETag); the room page's polling and the push stream are anonymous.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, select
+
+from trading.apiutil import _default
+from trading.clock import isoformat, now
+from trading.extensions import db
+from trading.models import Project
+from trading.services import effective_status
+
+_SERVER_TIME = "@@server_time@@"
+_MARK = json.dumps(_SERVER_TIME).encode()
+_MAX_CACHED = 4096
+
+_VERSION = (select(Project.id, Project.status, Project.method, Project.direction, Project.bidding_start,
+                   Project.ends_at, Project.bidding_end, Project.bid_count, Project.current_price,
+                   Project.reserve_price, Project.approved_at, Project.closed_at)
+            .where(Project.id == bindparam("pid")))
+
+
+class Version(NamedTuple):
+    project_id: int
+    status: str
+    seq: int
+    ends_at: str
+    closed: bool
+    price: str
+    public: bool
+
+    def etag(self, since: int | None = None) -> str:
+        tail = "" if since is None else f"-s{since}"
+        return f'"r{self.project_id}-{self.seq}-{self.status}-{self.ends_at}-{int(self.closed)}-{self.price}{tail}"'
+
+
+def version(project_id: int) -> Version | None:
+    """The room's version in one indexed read (no ORM object); None when there is no such project."""
+    row = db.session.execute(_VERSION, {"pid": project_id}).one_or_none()
+    if row is None:
+        return None
+    ends = row.ends_at or row.bidding_end
+    return Version(project_id, effective_status(row).value, row.bid_count or 0,  # type: ignore[arg-type]
+                   str(int(ends.timestamp() * 1_000_000)) if ends else "-", row.closed_at is not None,
+                   str(row.current_price), row.approved_at is not None)
+
+
+_cache: dict[tuple[int, int | None], tuple[Version, bytes]] = {}
+_lock = threading.Lock()
+
+
+def body(v: Version, since: int | None = None) -> bytes:
+    """The anonymous room JSON of version `v`, rendered once per version in this process."""
+    key = (v.project_id, since)
+    hit = _cache.get(key)
+    if hit is None or hit[0] != v:
+        from auctions import serialize
+
+        project = db.session.get(Project, v.project_id)
+        out: dict[str, Any] = serialize.auction_json(project, None, since)
+        out["server_time"] = _SERVER_TIME
+        rendered = json.dumps(out, ensure_ascii=False, default=_default).encode("utf-8")
+        with _lock:
+            if len(_cache) >= _MAX_CACHED:
+                _cache.clear()
+            _cache[key] = (v, rendered)
+        hit = (v, rendered)
+    return hit[1]
+
+
+def with_server_time(rendered: bytes) -> bytes:
+    return rendered.replace(_MARK, json.dumps(isoformat(now())).encode(), 1)
+
+
+def forget(project_id: int | None = None) -> None:
+    with _lock:
+        if project_id is None:
+            _cache.clear()
+        else:
+            for key in [k for k in _cache if k[0] == project_id]:
+                _cache.pop(key, None)
