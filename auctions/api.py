@@ -6,10 +6,10 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request, session
+from flask import Blueprint, Response, current_app, request, session
 from pydantic import BaseModel
 
-from auctions import bidstore, room, serialize, services
+from auctions import bidstore, events, room, serialize, services
 from auctions import registrations as regs
 from trading.apiutil import (
     bearer_user,
@@ -273,6 +273,37 @@ def auction(project_id: int):
     if _etag_matches(etag):
         return Response(status=304, headers=headers)
     return jsonify(serialize.auction_json(project, viewer, since), headers=headers)
+
+
+@bp.get("/projects/<int:project_id>/auction/events")
+@doc("竞价实况推送（server-sent events：事件 room 即 GET …/auction 的 JSON，id 为出价序号；Last-Event-ID 续传；"
+     "每 15 秒注释保活）", auth=False, tag="bidding")
+def auction_events(project_id: int):
+    viewer = None if _anonymous() else bearer_user()
+    published_project(project_id, viewer)  # 404 / 403 for a draft, as GET …/auction
+    last = request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or ""
+    since = int(last) if last.strip().isdigit() else None
+    v = room.version(project_id)
+    assert v is not None
+    personal = None
+    if viewer is None:
+        first = room.body(v, since)
+    else:  # their own standing in every event, as GET …/auction shows it to them
+        app, uid = current_app._get_current_object(), viewer.id
+
+        def render(_v: room.Version, since: int | None = None) -> bytes:
+            with app.app_context():
+                try:
+                    return room.personal_body(project_id, db.session.get(User, uid), since)
+                finally:
+                    db.session.remove()
+
+        personal = render
+        first = room.personal_body(project_id, viewer, since)
+    db.session.remove()  # give the connection back before the stream waits
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(events.stream(current_app._get_current_object(), project_id, first, v, personal),
+                    mimetype="text/event-stream", headers=headers)
 
 
 @bp.get("/projects/<int:project_id>/bids")

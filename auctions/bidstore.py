@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
-from auctions import rules
+from auctions import events, rules
 from auctions.models import Bid, Registration, RegistrationStatus
 from trading import audit
 from trading.db import driver_cursor, is_postgres
@@ -171,3 +171,4 @@ def record(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, ip: 
         _record_pg(locked, user_id, res, at, ip, entry)
     else:
         _record_orm(locked, user_id, res, at, ip, entry)
+    events.changed(locked.project_id)  # watchers are told on COMMIT

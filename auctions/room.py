@@ -84,6 +84,15 @@ def body(v: Version, since: int | None = None) -> bytes:
     return hit[1]
 
 
+def personal_body(project_id: int, viewer: Any, since: int | None = None) -> bytes:
+    """A signed-in viewer's room (their standing included), rendered for them alone."""
+    from auctions import serialize
+
+    out: dict[str, Any] = serialize.auction_json(db.session.get(Project, project_id), viewer, since)
+    out["server_time"] = _SERVER_TIME
+    return json.dumps(out, ensure_ascii=False, default=_default).encode("utf-8")
+
+
 def with_server_time(rendered: bytes) -> bytes:
     return rendered.replace(_MARK, json.dumps(isoformat(now())).encode(), 1)
 
