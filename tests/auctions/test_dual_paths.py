@@ -122,7 +122,7 @@ def test_audit_append_creates_a_new_chain_the_same_way(app, live):
 
 def test_token_check_answers_the_same_on_both_paths(app, factory, monkeypatch):
     from trading import accounts
-    from trading.models import ApiToken, User
+    from trading.models import User
 
     with app.app_context():
         names = ["t_ok", "t_expired", "t_revoked", "t_inactive", "t_staff"]
