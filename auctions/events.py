@@ -10,7 +10,8 @@
   renders the room ONCE (auctions.room) and wakes the streams of that room, which write the same bytes.
 - **Streams.** Each connection waits on its room's condition; it sends `event: room` with `id` = the bid seq at
   once and after every change (changes that arrive faster than a stream writes are coalesced into the latest
-  room, whose `bids` carry the bids in between), and a comment every 15 s. A reconnect with `Last-Event-ID: n`
+  room, whose `bids` carry the bids in between; the hub refreshes a room at most every
+  `TRADING_SSE_MIN_INTERVAL` = 0.2 s), and a comment every 15 s. A reconnect with `Last-Event-ID: n`
   first gets the room as `GET …/auction?since=n` (the bids after n), then the full room on every change.
   A stream ends after `TRADING_SSE_MAX_SECONDS` (the browser reconnects with Last-Event-ID), so no worker is held
   forever. Serve them from a threaded process (gunicorn -k gthread --threads 1000; README "Deployment").
@@ -93,9 +94,27 @@ class Hub:
         self.kick = threading.Event()
         self.thread: threading.Thread | None = None
         self.app: Flask | None = None
+        self.connected = False
+
+    def start(self, app: Flask) -> None:
+        """Start this process's hub (and its LISTEN connection on PostgreSQL) once."""
+        if self.thread is not None and self.thread.is_alive():
+            return
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.app = app
+                self.thread = threading.Thread(target=self._run, name="tradehall-room-hub", daemon=True)
+                self.thread.start()
+
+    def listening(self) -> bool:
+        """Whether a LISTEN connection is up in this process (every committed change then reaches it)."""
+        return self.connected
 
     # called by writers (after commit) and by the LISTEN loop
     def wake(self, ids) -> None:
+        from auctions import room as rooms
+
+        rooms.invalidate(ids)
         with self.lock:
             watched = [i for i in ids if i in self.rooms]
             self.pending.update(watched)
@@ -108,10 +127,7 @@ class Hub:
             if room is None:
                 room = self.rooms[pid] = Room()
             room.watchers += 1
-            if self.thread is None or not self.thread.is_alive():
-                self.app = app
-                self.thread = threading.Thread(target=self._run, name="tradehall-room-hub", daemon=True)
-                self.thread.start()
+        self.start(app)
         if room.rendered is None:
             self.refresh(pid)
         return room
@@ -154,6 +170,9 @@ class Hub:
         if pg:
             listener.start()
         poll = float(app.config.get("TRADING_SSE_POLL_SECONDS", 0.5))
+        # at most one render and fan-out per room per this interval: a hot room's bids in between are coalesced
+        # (the next event's `bids` carries them), which bounds the writes to watchers × 1/interval per second
+        gap = float(app.config.get("TRADING_SSE_MIN_INTERVAL", 0.2))
         next_poll = time.monotonic() + poll
         while True:
             self.kick.wait(timeout=max(0.0, next_poll - time.monotonic()) if not pg else 5.0)
@@ -168,6 +187,8 @@ class Hub:
                     self.refresh(pid)
                 except Exception:
                     log.exception("room %s: refresh failed", pid)
+            if ids and gap > 0:
+                time.sleep(gap)
 
     def _listen(self) -> None:
         import psycopg
@@ -178,14 +199,20 @@ class Hub:
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self.wake(list(self.rooms))  # anything missed while (re)connecting
-                    while True:
-                        ids = [int(n.payload) for n in conn.notifies(timeout=5.0) if n.payload.isdigit()]
-                        if ids:
-                            self.wake(ids)
+                    self.connected = True
+                    from auctions import room as rooms
+
+                    rooms.invalidate(list(rooms._rows))  # anything missed while (re)connecting
+                    self.wake(list(self.rooms))
+                    while True:  # each notice as it arrives; the generator ends after 5 s of silence
+                        for n in conn.notifies(timeout=5.0):
+                            if n.payload.isdigit():
+                                self.wake((int(n.payload),))
             except Exception:
                 log.exception("room LISTEN connection lost; reconnecting")
-                time.sleep(1.0)
+            finally:
+                self.connected = False
+            time.sleep(1.0)
 
 
 hub = Hub()

@@ -2,8 +2,9 @@
 
 Watchers far outnumber bidders, so an anonymous `GET …/auction` costs:
 
-- one primary-key read of the room's version: the columns the public body depends on (bid `seq` = bid_count,
-  status as the server clock implies it, ends_at, the close) — `version()`;
+- the room's version: the columns the public body depends on (bid `seq` = bid_count, status as the server clock
+  implies it, ends_at, the close) — `version()`: one primary-key read, or none on PostgreSQL while this process's
+  LISTEN connection (auctions.events) keeps the row current (dropped on every change notice, at most 2 s old);
 - a matching `If-None-Match` answers 304 right there, before anything else is loaded;
 - otherwise the JSON is rendered once per version (and `since`) in this process and reused for every watcher
   (`body()`); only `server_time` is spliced in per response.
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any, NamedTuple
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from trading.apiutil import _default
@@ -50,9 +53,44 @@ class Version(NamedTuple):
         return f'"r{self.project_id}-{self.seq}-{self.status}-{self.ends_at}-{int(self.closed)}-{self.price}{tail}"'
 
 
-def version(project_id: int) -> Version | None:
-    """The room's version in one indexed read (no ORM object); None when there is no such project."""
+# PostgreSQL: the rows read above, kept while this process's LISTEN connection is up, dropped by every change
+# notice for the room (auctions.events), and at most ROW_TTL seconds old: most reads then need no query at all.
+ROW_TTL = 2.0
+_rows: dict[int, tuple[Any, float]] = {}
+_gens: dict[int, int] = {}
+
+
+def invalidate(project_ids) -> None:
+    for pid in project_ids:
+        _gens[pid] = _gens.get(pid, 0) + 1
+        _rows.pop(pid, None)
+
+
+def _row(project_id: int):
+    from auctions import events
+
+    cache = events.hub.listening()
+    if cache:
+        hit = _rows.get(project_id)
+        if hit is not None and time.monotonic() - hit[1] < ROW_TTL:
+            return hit[0]
+    gen = _gens.get(project_id, 0)
     row = db.session.execute(_VERSION, {"pid": project_id}).one_or_none()
+    db.session.rollback()  # end the read transaction now: its connection goes back to the pool
+    if cache and row is not None and _gens.get(project_id, 0) == gen:  # no notice arrived while we read
+        _rows[project_id] = (row, time.monotonic())
+        if len(_rows) > _MAX_CACHED:
+            _rows.clear()
+    return row
+
+
+def version(project_id: int) -> Version | None:
+    """The room's version: one indexed read (no ORM object), or none while a LISTEN keeps it current; the status is
+    the one the server clock implies now. None when there is no such project."""
+    from auctions import events
+
+    events.hub.start(current_app._get_current_object())
+    row = _row(project_id)
     if row is None:
         return None
     ends = row.ends_at or row.bidding_end
@@ -95,6 +133,12 @@ def personal_body(project_id: int, viewer: Any, since: int | None = None) -> byt
 
 def with_server_time(rendered: bytes) -> bytes:
     return rendered.replace(_MARK, json.dumps(isoformat(now())).encode(), 1)
+
+
+def reset() -> None:
+    """Forget every cached row and body (after the tables were emptied and ids may be reused: tests)."""
+    invalidate(list(_rows))
+    forget()
 
 
 def forget(project_id: int | None = None) -> None:

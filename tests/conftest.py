@@ -86,6 +86,9 @@ def _clean(request):
     clock.freeze(None)
     if "app" not in request.fixturenames:
         return
+    from auctions import room
+
+    room.reset()  # ids are reused after the tables are emptied; in production they never are
     app = request.getfixturevalue("app")
     with app.app_context():
         _db.session.remove()
