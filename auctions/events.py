@@ -169,10 +169,10 @@ class Hub:
             pg = db.engine.dialect.name == "postgresql"
         if pg:
             listener.start()
-        poll = float(app.config.get("TRADING_SSE_POLL_SECONDS", 0.5))
+        poll = float(app.config.get("TRADING_SSE_POLL_SECONDS") or 0.5)
         # at most one render and fan-out per room per this interval: a hot room's bids in between are coalesced
         # (the next event's `bids` carries them), which bounds the writes to watchers × 1/interval per second
-        gap = float(app.config.get("TRADING_SSE_MIN_INTERVAL", 0.2))
+        gap = float(app.config.get("TRADING_SSE_MIN_INTERVAL") or 0.2)
         next_poll = time.monotonic() + poll
         while True:
             self.kick.wait(timeout=max(0.0, next_poll - time.monotonic()) if not pg else 5.0)
@@ -229,8 +229,8 @@ def stream(app: Flask, pid: int, first: bytes, first_version: Any, personal=None
     `personal(version) -> bytes`, for a signed-in viewer, renders their own view instead of the shared one."""
     from auctions import room as rooms
 
-    keepalive = float(app.config.get("TRADING_SSE_KEEPALIVE_SECONDS", 15))
-    deadline = time.monotonic() + float(app.config.get("TRADING_SSE_MAX_SECONDS", 600))
+    keepalive = float(app.config.get("TRADING_SSE_KEEPALIVE_SECONDS") or 15)
+    deadline = time.monotonic() + float(app.config.get("TRADING_SSE_MAX_SECONDS") or 600)
     room = hub.subscribe(app, pid)
     try:
         with room.cond:

@@ -18,11 +18,11 @@ def live(hall, app):
     hall.qualify(pid, "alice")
     hall.qualify(pid, "bob")
     hall.at(pid, 0)
-    old = {k: app.config.get(k) for k in ("TRADING_SSE_KEEPALIVE_SECONDS", "TRADING_SSE_MAX_SECONDS")}
     # a broken push shows up as a keep-alive comment instead of the event, not as a hung test
     app.config.update(TRADING_SSE_KEEPALIVE_SECONDS=5, TRADING_SSE_MAX_SECONDS=30)
     yield pid
-    app.config.update(old)
+    for k in ("TRADING_SSE_KEEPALIVE_SECONDS", "TRADING_SSE_MAX_SECONDS"):
+        app.config.pop(k, None)
 
 
 def _events(client, pid, headers=None):

@@ -125,3 +125,25 @@ def test_verify_endpoint_is_staff_only(api, factory):
     assert api.get("/api/v1/audit/verify", user="b1").status_code == 403
     body = api.get("/api/v1/audit/verify", user="s1").get_json()
     assert body["ok"] is True and body["entries"] >= 4
+
+
+def test_several_schedulers_anchor_each_head_once(db):
+    """PostgreSQL: while one scheduler anchors (holding the anchor chain's head), another skips the second."""
+    import pytest
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED; SQLite serialises the schedulers' write transactions")
+    _fill(db)
+    audit.ensure_chain_pg(audit.ANCHOR)
+    db.session.commit()
+    other = db.engine.connect()
+    try:
+        other.execute(text("SELECT 1 FROM audit_chains WHERE chain = 'anchor' FOR UPDATE"))
+        assert audit.anchor() == 0  # the other scheduler holds it: skip, do not wait
+    finally:
+        other.rollback()
+        other.close()
+    assert audit.anchor() == 1
+    assert audit.anchor() == 0
+    n = db.session.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.chain == audit.ANCHOR))
+    assert n.scalar() == 1 and audit.verify()["ok"] is True
