@@ -14,6 +14,9 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    from auctions import room
+
+    app.after_request(room.public_cache_headers)  # Cache-Control for anonymous public lists and pages
     trading_jobs.register("auctions.open_due", jobs.open_due)
     trading_jobs.register("auctions.close_due", jobs.close_due)
     try:

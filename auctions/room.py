@@ -148,3 +148,23 @@ def forget(project_id: int | None = None) -> None:
         else:
             for key in [k for k in _cache if k[0] == project_id]:
                 _cache.pop(key, None)
+
+
+# Public lists and pages an anonymous visitor may get from a shared cache for a few seconds (the room's own JSON
+# revalidates with its ETag instead). Only anonymous GETs answered 200 whose session was not touched (no CSRF
+# token, no flash), so nothing personal is ever cached.
+PUBLIC_CACHEABLE = {"web.index": 10, "web.projects": 10, "web.project_detail": 5, "api.list_projects": 5,
+                    "api.get_project": 5, "auctions_api.bids": 2, "auctions_api.result": 10}
+
+
+def public_cache_headers(response):
+    from flask import request, session
+
+    max_age = PUBLIC_CACHEABLE.get(request.endpoint or "")
+    if (max_age and request.method == "GET" and response.status_code == 200
+            and "Cache-Control" not in response.headers and "Authorization" not in request.headers
+            and "_user_id" not in session and not session.modified and "remember_token" not in request.cookies):
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+        response.vary.add("Cookie")
+        response.vary.add("Authorization")
+    return response
