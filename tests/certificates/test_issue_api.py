@@ -60,6 +60,7 @@ def test_audit_head_on_certificate_matches_chain_at_issue(issuable, api, app):
     assert f["audit_anchor"] == {"seq": anchor[0], "hash": anchor[1]}
     with app.app_context():
         assert audit_log.covering_anchor(chain, seq)["head"]["seq"] == seq  # the anchor before issue covers it
+        assert api.get(f"/api/v1/certificates/{r.get_json()['number']}").get_json()["audit_anchor"]["seq"] == anchor[0]
         audit_log.anchor()  # the next second: the certificate's own entry is anchored too
         assert audit_log.covering_anchor(chain, seq + 1)["seq"] == anchor[0] + 1
     audit = api.get("/api/v1/audit/verify", user=issuable["staff"]).get_json()
