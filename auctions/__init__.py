@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from auctions import room
 
     app.after_request(room.public_cache_headers)  # Cache-Control for anonymous public lists and pages
+    app.wsgi_app = room.NotModified(app.wsgi_app)  # type: ignore[method-assign]  # 304s for watchers, before Flask
     trading_jobs.register("auctions.open_due", jobs.open_due)
     trading_jobs.register("auctions.close_due", jobs.close_due)
     try:

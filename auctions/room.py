@@ -91,8 +91,22 @@ def version(project_id: int) -> Version | None:
 
     events.hub.start(current_app._get_current_object())
     row = _row(project_id)
-    if row is None:
+    return None if row is None else _version_of(project_id, row)
+
+
+def cached_version(project_id: int) -> Version | None:
+    """The version from memory alone (PostgreSQL, while LISTEN keeps it current), else None: no app, no query."""
+    from auctions import events
+
+    if not events.hub.listening():
         return None
+    hit = _rows.get(project_id)
+    if hit is None or time.monotonic() - hit[1] >= ROW_TTL:
+        return None
+    return _version_of(project_id, hit[0])
+
+
+def _version_of(project_id: int, row) -> Version:
     ends = row.ends_at or row.bidding_end
     return Version(project_id, effective_status(row).value, row.bid_count or 0,  # type: ignore[arg-type]
                    str(int(ends.timestamp() * 1_000_000)) if ends else "-", row.closed_at is not None,
@@ -168,3 +182,42 @@ def public_cache_headers(response):
         response.vary.add("Cookie")
         response.vary.add("Authorization")
     return response
+
+
+class NotModified:
+    """WSGI middleware: an anonymous conditional `GET /api/v1/projects/<id>/auction` whose ETag matches the room's
+    version held in memory is answered 304 here, before Flask builds a request (no routing, session, hooks or
+    query). Anything else — a token, a cookie, no cached version, another path — goes on to the application, which
+    answers it the same way with one read."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        inm = environ.get("HTTP_IF_NONE_MATCH")
+        if (inm and environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ
+                and "HTTP_COOKIE" not in environ):
+            path = environ.get("PATH_INFO", "")
+            if path.startswith(_PREFIX) and path.endswith(_SUFFIX) and path[len(_PREFIX):-len(_SUFFIX)].isdigit():
+                since = _since(environ.get("QUERY_STRING", ""))
+                v = cached_version(int(path[len(_PREFIX):-len(_SUFFIX)])) if since is not False else None
+                if v is not None and v.public:
+                    etag = v.etag(since)  # type: ignore[arg-type]
+                    if etag in [t.strip() for t in inm.split(",")]:
+                        start_response("304 NOT MODIFIED", [
+                            ("ETag", etag), ("Cache-Control", "no-cache"), ("Vary", "Authorization, Cookie"),
+                            ("X-Server-Time", isoformat(now()) or ""), ("X-Content-Type-Options", "nosniff")])
+                        return [b""]
+        return self.wsgi_app(environ, start_response)
+
+
+_PREFIX, _SUFFIX = "/api/v1/projects/", "/auction"
+
+
+def _since(query: str) -> int | None | bool:
+    """`since` from the query string: None when absent, False when anything else is there (the app decides)."""
+    if not query:
+        return None
+    if query.startswith("since=") and "&" not in query and query[6:].isdigit():
+        return int(query[6:])
+    return False

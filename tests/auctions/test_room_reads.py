@@ -62,3 +62,31 @@ def test_public_lists_are_cacheable_for_anonymous_visitors_only(hall, live, clie
     mine = api.get("/api/v1/projects", user="alice")
     assert "public" not in mine.headers.get("Cache-Control", "")
     assert "public" not in client.get("/login").headers.get("Cache-Control", "")  # a form with a CSRF token
+
+
+def test_postgres_answers_a_watchers_304_from_memory(hall, live, client, monkeypatch):
+    """While this process LISTENs, the room's version is in memory: a matching conditional GET needs no query; a
+    committed bid's notice drops it, so the next read sees the bid."""
+    import time
+
+    from auctions import events, room
+
+    if hall.app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("no LISTEN on SQLite: one indexed read per request there")
+    url = f"/api/v1/projects/{live}/auction"
+    etag = client.get(url).headers["ETag"]
+    for _ in range(100):  # the LISTEN connection comes up in the background
+        if events.hub.listening():
+            break
+        time.sleep(0.05)
+    etag = client.get(url).headers["ETag"]  # read (and kept) while listening
+
+    def no_query(_pid):
+        raise AssertionError("the room's row was read from the database")
+
+    monkeypatch.setattr(room, "_row", no_query)
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    monkeypatch.undo()
+    assert hall.bid(live, "alice", "800.00").status_code == 201
+    r = client.get(url, headers={"If-None-Match": etag})
+    assert r.status_code == 200 and r.get_json()["bid_count"] == 1
