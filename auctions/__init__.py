@@ -14,6 +14,10 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    from auctions import room
+
+    app.after_request(room.public_cache_headers)  # Cache-Control for anonymous public lists and pages
+    app.wsgi_app = room.NotModified(app.wsgi_app)  # type: ignore[method-assign]  # 304s for watchers, before Flask
     trading_jobs.register("auctions.open_due", jobs.open_due)
     trading_jobs.register("auctions.close_due", jobs.close_due)
     trading_jobs.register("auctions.purge_idempotency_keys", jobs.purge_idempotency_keys)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request, session
 from pydantic import BaseModel
 
-from auctions import bidstore, sealing, serialize, services
+from auctions import bidstore, events, room, sealing, serialize, services
 from auctions import registrations as regs
 from trading.accounts.guard import bearer_user, require_principal, require_user, roles_required
 from trading.accounts.models import Role, User
@@ -223,18 +223,72 @@ def _since() -> int | None:
     return int_arg("since", None, 0, MAX_SEQ)
 
 
+def _anonymous() -> bool:
+    """No token and no signed-in session: the body is the same for every such viewer."""
+    return ("Authorization" not in request.headers and "remember_token" not in request.cookies
+            and "_user_id" not in session)
+
+
+def _etag_matches(etag: str) -> bool:
+    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+
+
 @bp.get("/projects/<int:project_id>/auction")
 @doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding", query=SINCE_QUERY,
      responses={"304": "未变化（If-None-Match 与 ETag 相同）"})
 def auction(project_id: int):
+    since = _since()
+    if _anonymous():
+        # anonymous (every watcher): one indexed read of the room's version; 304 before anything else;
+        # otherwise the JSON rendered once per version in this process (auctions.room)
+        v = room.version(project_id)
+        if v is not None and v.public:
+            etag = v.etag(since)
+            headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, Cookie",
+                       "X-Server-Time": isoformat(now()) or ""}
+            if _etag_matches(etag):
+                return Response(status=304, headers=headers)
+            return Response(room.with_server_time(room.body(v, since)), mimetype="application/json",
+                            headers=headers)
     viewer = bearer_user()
     project = published_project(project_id, viewer)
-    since = _since()
     etag = serialize.auction_etag(project, viewer, since)
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Server-Time": isoformat(now()) or ""}
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, Cookie",
+               "X-Server-Time": isoformat(now()) or ""}
+    if _etag_matches(etag):
         return Response(status=304, headers=headers)
     return jsonify(serialize.auction_json(project, viewer, since), headers=headers)
+
+
+@bp.get("/projects/<int:project_id>/auction/events")
+@doc("竞价实况推送（server-sent events：事件 room 即 GET …/auction 的 JSON，id 为出价序号；Last-Event-ID 续传；"
+     "每 15 秒注释保活）", auth=False, tag="bidding")
+def auction_events(project_id: int):
+    viewer = None if _anonymous() else bearer_user()
+    published_project(project_id, viewer)  # 404 / 403 for a draft, as GET …/auction
+    last = request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or ""
+    since = int(last) if last.strip().isdigit() else None
+    v = room.version(project_id)
+    assert v is not None
+    personal = None
+    if viewer is None:
+        first = room.body(v, since)
+    else:  # their own standing in every event, as GET …/auction shows it to them
+        app, uid = current_app._get_current_object(), viewer.id
+
+        def render(_v: room.Version, since: int | None = None) -> bytes:
+            with app.app_context():
+                try:
+                    return room.personal_body(project_id, db.session.get(User, uid), since)
+                finally:
+                    db.session.remove()
+
+        personal = render
+        first = room.personal_body(project_id, viewer, since)
+    db.session.remove()  # give the connection back before the stream waits
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(events.stream(current_app._get_current_object(), project_id, first, v, personal),
+                    mimetype="text/event-stream", headers=headers)
 
 
 @bp.get("/projects/<int:project_id>/bids")

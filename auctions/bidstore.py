@@ -5,7 +5,7 @@ The rules stay in `auctions.rules`; this module only moves rows. Two implementat
 - PostgreSQL: plain SQL on the session's own connection, inside the request's transaction. `lock` is ONE
   `SELECT … FOR UPDATE OF p` that also reads the bidder's registration and priority right; `record` is ONE
   statement whose data-modifying CTEs update the auction, insert the bid and append the audit entry
-  (`trading.audit.APPEND_CTES`, the same hash chain). With COMMIT that is three round trips and no ORM on the
+  (`trading.audit.APPEND_CTES`: the project's own audit chain). With COMMIT that is three round trips and no ORM on the
   busiest path of the system; the auction row is locked from the first statement to the commit.
 - every other backend (SQLite, whose transactions already hold the write lock): the ORM, row by row.
 
@@ -15,12 +15,13 @@ The whole test suite runs on both backends, so both implementations are held to 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exists, select
 
-from auctions import rules
+from auctions import events, rules
 from auctions.models import Bid, Registration, RegistrationStatus
 from trading import audit
 from trading.db import driver_cursor, is_postgres
@@ -49,10 +50,13 @@ def _not_found() -> NotFound:
 
 _LOCK_PG = """
 SELECT p.method, p.direction, p.status, p.start_price, p.increment, p.bidding_start,
-       coalesce(p.ends_at, p.bidding_end), coalesce(p.extension_seconds, 0), p.max_extensions, p.reserve_price,
-       p.current_price, p.leader_id, coalesce(p.leader_is_priority, false), coalesce(p.bid_count, 0),
-       coalesce(p.extensions_used, 0), r.id, r.status, r.bidder_no,
+       coalesce(p.ends_at, p.bidding_end) AS ends_at, coalesce(p.extension_seconds, 0) AS extension_seconds,
+       p.max_extensions, p.reserve_price, p.current_price, p.leader_id,
+       coalesce(p.leader_is_priority, false) AS leader_is_priority, coalesce(p.bid_count, 0) AS bid_count,
+       coalesce(p.extensions_used, 0) AS extensions_used, r.id AS registration_id,
+       r.status AS registration_status, r.bidder_no,
        EXISTS (SELECT 1 FROM project_priority_holders h WHERE h.project_id = p.id AND h.user_id = %(uid)s)
+         AS priority
   FROM projects p LEFT JOIN registrations r ON r.project_id = p.id AND r.bidder_id = %(uid)s
  WHERE p.id = %(pid)s
    FOR UPDATE OF p
@@ -69,16 +73,22 @@ bid_ins AS (
 """ + audit.APPEND_CTES  # noqa: S608 -- constant SQL; every value is a bound parameter
 
 
+_AUCTION_FIELDS = tuple(f.name for f in dataclass_fields(rules.Auction))
+
+
 def _lock_pg(project_id: int, user_id: int) -> Locked:
-    with driver_cursor() as cur:
+    with driver_cursor(dict_rows=True) as cur:
         cur.execute(_LOCK_PG, {"pid": project_id, "uid": user_id})
         row = cur.fetchone()
     if row is None:
         raise _not_found()
-    auction = rules.Auction(*row[:5], row[5].astimezone(UTC), row[6].astimezone(UTC), *row[7:15])
-    reg_id, reg_status, bidder_no, priority = row[15:]
-    qualified = reg_id is not None and reg_status == RegistrationStatus.QUALIFIED
-    return Locked(project_id, auction, rules.Bidder(user_id, qualified, bool(priority)), reg_id, bidder_no)
+    fields = {f: row[f] for f in _AUCTION_FIELDS}  # by column name: the SELECT's order is free to change
+    fields["bidding_start"] = fields["bidding_start"].astimezone(UTC)
+    fields["ends_at"] = fields["ends_at"].astimezone(UTC)
+    reg_id = row["registration_id"]
+    qualified = reg_id is not None and row["registration_status"] == RegistrationStatus.QUALIFIED
+    return Locked(project_id, rules.Auction(**fields), rules.Bidder(user_id, qualified, bool(row["priority"])),
+                  reg_id, row["bidder_no"])
 
 
 def _record_pg(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, ip: str | None,
@@ -87,11 +97,12 @@ def _record_pg(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, 
     params = {"pid": locked.project_id, "uid": user_id, "price": after.current_price,
               "prio": after.leader_is_priority, "seq": after.bid_count, "ends_at": after.ends_at,
               "ext": after.extensions_used, "reg": locked.registration_id, "amount": res.amount, "at": at,
-              "ip": ip, **audit.append_params(**entry)}
+              "ip": ip, **audit.append_params(**entry, chain=f"project:{locked.project_id}")}
     with driver_cursor() as cur:
         cur.execute(_RECORD_PG, params)
-        if cur.fetchone() is None:  # no audit head row: only a hand-made schema lacks it
-            raise RuntimeError("audit_head row missing; run the migrations")
+        appended = cur.fetchone() is not None
+    if not appended:  # the project's chain has no head row yet: the bid rows are written, append alone
+        audit.append_pg(params)
 
 
 # ------------------------------------------------------------------ other backends: the ORM
@@ -141,7 +152,7 @@ def _record_orm(locked: Locked, user_id: int, res: rules.Accepted, at: datetime,
     db.session.add(Bid(project_id=locked.project_id, seq=after.bid_count, registration_id=locked.registration_id,
                        bidder_id=user_id, amount=res.amount, is_priority=res.is_priority, at=at,
                        ends_at_after=after.ends_at, ip=ip))
-    audit.record(**entry)
+    audit.record(**entry, chain=f"project:{locked.project_id}")
     db.session.flush()
 
 
@@ -160,3 +171,4 @@ def record(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, ip: 
         _record_pg(locked, user_id, res, at, ip, entry)
     else:
         _record_orm(locked, user_id, res, at, ip, entry)
+    events.changed(locked.project_id)  # watchers are told on COMMIT

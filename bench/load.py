@@ -1,6 +1,10 @@
 """Out-of-process load generator for `make bench`: bids (hot or spread) or page reads, to 127.0.0.1 only.
 
-    python -m bench.load SEED.json OUT.json --port 5180 --mode hot|spread|get --clients 32 --seconds 25
+    python -m bench.load SEED.json OUT.json --port 5180 --mode hot|spread|get|readbid|room|room304 --clients 32
+                         --seconds 25
+
+readbid: on the hot auction, each client reads the room (anonymous GET …/auction) before each bid; room / room304:
+anonymous GET …/auction of the hot room, without / with If-None-Match (its current ETag) — the read cost.
 
 Each client owns one bidder token and one HTTP/1.1 connection (re-opened when the server closes it) and
 loops: pick an auction (the hot one, or one of all at random), bid the price it last saw plus 1–3
@@ -46,13 +50,17 @@ class Conn:
                 await self.writer.wait_closed()
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    async def request(self, method: str, path: str, body: bytes = b"", *, auth: bool = True,
+                      headers: dict[str, str] | None = None, want: tuple[str, ...] = ()) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
         assert self.reader is not None
         head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept: */*\r\n"
-        if self.token:
+        if self.token and auth:
             head += f"Authorization: Bearer {self.token}\r\n"
+        for k, v in (headers or {}).items():
+            head += f"{k}: {v}\r\n"
+        self.seen: dict[str, str] = {}
         if body:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self.writer.write(head.encode() + b"\r\n" + body)
@@ -74,6 +82,8 @@ class Conn:
                     close = True
                 elif name == b"transfer-encoding" and b"chunked" in value.lower():
                     chunked = True
+                if want and name.decode() in want:
+                    self.seen[name.decode()] = value.strip().decode()
             if chunked:
                 data = b""
                 while True:
@@ -109,7 +119,7 @@ class Outcome:
 
 
 async def _bidder(port: int, bidder: dict, auctions: list[dict], deadline: float, out: Outcome,
-                  max_requests: int) -> None:
+                  max_requests: int, read_first: bool = False) -> None:
     conn = Conn(port, bidder["token"])
     known: dict[int, Decimal | None] = {a["id"]: None for a in auctions}
     sent = 0
@@ -120,6 +130,17 @@ async def _bidder(port: int, bidder: dict, auctions: list[dict], deadline: float
             a = retry or random.choice(auctions)
             retry = None
             pid, inc, start = a["id"], Decimal(a["increment"]), Decimal(a["start_price"])
+            if read_first:  # a watcher who bids: read the public room (anonymous, as the room page), then bid
+                try:
+                    status, data = await asyncio.wait_for(
+                        conn.request("GET", f"/api/v1/projects/{pid}/auction", auth=False), 10)
+                    out.reads += 1
+                    if status == 200 and json.loads(data).get("current_price"):
+                        known[pid] = Decimal(json.loads(data)["current_price"])
+                except (TimeoutError, OSError, HTTPError, asyncio.IncompleteReadError, ValueError):
+                    out.transport_errors += 1
+                    await conn.close()
+                    continue
             price = known[pid]
             amount = start if price is None else price + inc * random.choice((1, 1, 2, 3))
             body = json.dumps({"amount": format(amount, "f")}).encode()
@@ -169,22 +190,25 @@ async def _bidder(port: int, bidder: dict, auctions: list[dict], deadline: float
         await conn.close()
 
 
-async def _reader(port: int, paths: list[str], deadline: float, out: Outcome, max_requests: int) -> None:
+async def _reader(port: int, paths: list[str], deadline: float, out: Outcome, max_requests: int,
+                  etag: str | None = None) -> None:
     conn = Conn(port, None)
     sent = 0
+    headers = {"If-None-Match": etag} if etag else None
     try:
         while time.monotonic() < deadline and sent < max_requests:
             sent += 1
             t0 = time.perf_counter()
             try:
-                status, _ = await asyncio.wait_for(conn.request("GET", random.choice(paths)), 10)
+                status, _ = await asyncio.wait_for(conn.request("GET", random.choice(paths), headers=headers), 10)
             except (TimeoutError, OSError, HTTPError, asyncio.IncompleteReadError, ValueError):
                 out.transport_errors += 1
                 await conn.close()
                 continue
             out.latencies_ms.append((time.perf_counter() - t0) * 1000)
-            if status == 200:
+            if status in (200, 304):
                 out.accepted += 1
+                out.codes[f"{status}"] += 1
             elif status >= 500:
                 out.server_errors += 1
             else:
@@ -197,15 +221,24 @@ async def _reader(port: int, paths: list[str], deadline: float, out: Outcome, ma
 async def run_load(port: int, seed: dict, mode: str, clients: int, seconds: float, max_requests: int) -> dict:
     out = Outcome()
     deadline = time.monotonic() + seconds
-    auctions = seed["auctions"][:1] if mode == "hot" else seed["auctions"]
+    auctions = seed["auctions"][:1] if mode in ("hot", "readbid") else seed["auctions"]
     bidders = seed["bidders"]
     t0 = time.perf_counter()
     if mode == "get":
         paths = ["/projects", "/projects?page=2", "/projects?status=bidding"]
         tasks = [_reader(port, paths, deadline, out, max_requests) for _ in range(clients)]
+    elif mode in ("room", "room304"):  # anonymous reads of the hot room, without / with its current ETag
+        path = f"/api/v1/projects/{seed['auctions'][0]['id']}/auction"
+        etag = None
+        if mode == "room304":
+            probe = Conn(port, None)
+            await probe.request("GET", path, want=("etag",))
+            etag = probe.seen.get("etag")
+            await probe.close()
+        tasks = [_reader(port, [path], deadline, out, max_requests, etag) for _ in range(clients)]
     else:
-        tasks = [_bidder(port, bidders[i % len(bidders)], auctions, deadline, out, max_requests)
-                 for i in range(clients)]
+        tasks = [_bidder(port, bidders[i % len(bidders)], auctions, deadline, out, max_requests,
+                         mode == "readbid") for i in range(clients)]
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
     lat = sorted(out.latencies_ms)
@@ -236,7 +269,7 @@ def main() -> None:
     ap.add_argument("seed")
     ap.add_argument("out")
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--mode", choices=("hot", "spread", "get"), required=True)
+    ap.add_argument("--mode", choices=("hot", "spread", "get", "readbid", "room", "room304"), required=True)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=25)
     ap.add_argument("--max-requests", type=int, default=200000)

@@ -1,7 +1,7 @@
 -- The bid request's statements issued directly (pgbench -f; -D plo/pn = auction ids, ulo/un = bidder ids), the
 -- same as auctions.bidstore and trading.accounts.principal_for_token send on PostgreSQL: the token check, the
 -- auction row FOR UPDATE read with the bidder's registration and priority right, and ONE write statement
--- (auction update, bid insert, audit append under the audit_head lock, sha256 computed in SQL), then COMMIT.
+-- (auction update, bid insert, audit append to the project's own chain under its head row's lock, sha256 computed in SQL), then COMMIT.
 -- Unlike a bidder, the transaction computes the next amount inside the lock, so every one is accepted.
 \set pid random(:plo, :plo + :pn - 1)
 \set uid random(:ulo, :ulo + :un - 1)
@@ -26,15 +26,15 @@ bid_ins AS (
   INSERT INTO bids (project_id, seq, registration_id, bidder_id, amount, is_priority, at, ends_at_after, ip)
   SELECT :pid, u.bid_count, r.id, :uid, u.current_price, false, now(), u.ends_at, '127.0.0.1'
     FROM bid_upd u JOIN registrations r ON r.project_id = :pid AND r.bidder_id = :uid),
-audit_old AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+audit_old AS (SELECT seq, hash FROM audit_chains WHERE chain = 'project:' || :pid FOR UPDATE),
 audit_new AS (
-  UPDATE audit_head AS h
+  UPDATE audit_chains AS h
      SET seq = audit_old.seq + 1,
-         hash = encode(sha256(convert_to(audit_old.hash || '{"action":"bid.place","actor":"bench","at":"","data":{},"object":"project:' || :pid || '","seq":' || (audit_old.seq + 1)::text || '}', 'UTF8')), 'hex')
-    FROM audit_old WHERE h.id = 1
+         hash = encode(sha256(convert_to(audit_old.hash || '{"action":"bid.place","actor":"bench","at":"","chain":"project:' || :pid || '","data":{},"object":"project:' || :pid || '","seq":' || (audit_old.seq + 1)::text || '}', 'UTF8')), 'hex')
+    FROM audit_old WHERE h.chain = 'project:' || :pid
   RETURNING h.seq AS seq, h.hash AS hash, audit_old.hash AS prev_hash)
-INSERT INTO audit_log (seq, at, actor, action, object, data, prev_hash, hash)
-SELECT seq, now(), 'bench', 'bid.place', 'project:' || :pid,
+INSERT INTO audit_log (chain, chain_seq, at, actor, action, object, data, prev_hash, hash)
+SELECT 'project:' || :pid, seq, now(), 'bench', 'bid.place', 'project:' || :pid,
        CAST('{"amount": "810.00", "bidder_no": "123456", "ends_at": "", "priority": false, "seq": 1}' AS JSON),
        prev_hash, hash FROM audit_new
 RETURNING seq, prev_hash, hash;

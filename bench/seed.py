@@ -25,7 +25,7 @@ from trading.accounts.models import OrgKind, Role, User
 from trading.accounts.services import create_org, issue_token
 from trading.clock import now, to_beijing
 from trading.extensions import db
-from trading.models import AuditEntry, AuditHead
+from trading.models import AuditChain, AuditEntry
 from trading.projects.models import Project
 from trading.projects.services import next_code
 from trading.projects.states import ProjectStatus
@@ -34,27 +34,35 @@ START, INCREMENT, DEPOSIT = Decimal("800.00"), Decimal("10.00"), Decimal("5000.0
 
 
 class Chain:
-    """Appends audit entries in bulk with trading.audit's hash chain (same canonical form, same order)."""
+    """Appends audit entries in bulk with trading.audit's hash chains (same canonical form, same order per chain;
+    the chain of each entry is the one trading.audit.chain_for gives, passed in where it needs a lookup)."""
 
     def __init__(self) -> None:
-        head = db.session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-        self.head, self.rows = head, []
-        self.seq, self.hash = head.seq, head.hash
+        self.heads = {c.chain: c for c in db.session.execute(select(AuditChain)).scalars()}
+        self.state = {c: (h.seq, h.hash) for c, h in self.heads.items()}
+        self.rows: list[dict] = []
 
-    def add(self, action: str, obj: str, data: dict, actor: str) -> None:
+    def add(self, action: str, obj: str, data: dict, actor: str, chain: str | None = None) -> None:
+        chain = chain or audit.chain_for(obj)
         data = json.loads(audit.canonical(data))
         at = now()
-        self.seq += 1
-        h = audit.entry_hash(self.hash, self.seq, at.isoformat(), actor, action, obj, data)
-        self.rows.append({"seq": self.seq, "at": at, "actor": actor, "action": action, "object": obj,
-                          "data": data, "prev_hash": self.hash, "hash": h})
-        self.hash = h
+        seq, prev = self.state.get(chain, (0, audit.GENESIS))
+        seq += 1
+        h = audit.entry_hash(prev, seq, at.isoformat(), actor, action, obj, data, chain)
+        self.rows.append({"chain": chain, "chain_seq": seq, "at": at, "actor": actor, "action": action,
+                          "object": obj, "data": data, "prev_hash": prev, "hash": h})
+        self.state[chain] = (seq, h)
 
     def flush(self) -> None:
         for i in range(0, len(self.rows), 5000):
             db.session.execute(insert(AuditEntry), self.rows[i:i + 5000])
         self.rows = []
-        self.head.seq, self.head.hash = self.seq, self.hash
+        for c, (seq, h) in self.state.items():
+            if c in self.heads:
+                self.heads[c].seq, self.heads[c].hash = seq, h
+            else:
+                self.heads[c] = AuditChain(chain=c, seq=seq, hash=h)
+                db.session.add(self.heads[c])
         db.session.flush()
 
 
@@ -114,14 +122,16 @@ def _register(chain: Chain, project_ids: list[int], bidders: list[User], staff: 
     for r in rows:
         who = users[r.bidder_id]
         dep = dep_ids.get(r.id, 0)
+        pc = f"project:{r.project_id}"  # what audit.chain_for looks up for a registration or its deposit
         chain.add("deposit.open", f"deposit:{dep}", {"registration": r.id, "project": codes[r.project_id],
-                                                     "amount": DEPOSIT}, who)
+                                                     "amount": DEPOSIT}, who, pc)
         chain.add("registration.create", f"registration:{r.id}",
                   {"project": codes[r.project_id], "bidder_no": r.bidder_no, "security": "deposit",
-                   "guarantee_no": None}, who)
-        chain.add("deposit.receive", f"deposit:{dep}", {"registration": r.id, "amount": DEPOSIT}, staff.username)
-        chain.add("registration.confirm_deposit", f"registration:{r.id}", {}, staff.username)
-        chain.add("registration.approve", f"registration:{r.id}", {"bidder_no": r.bidder_no}, staff.username)
+                   "guarantee_no": None}, who, pc)
+        chain.add("deposit.receive", f"deposit:{dep}", {"registration": r.id, "amount": DEPOSIT}, staff.username,
+                  pc)
+        chain.add("registration.confirm_deposit", f"registration:{r.id}", {}, staff.username, pc)
+        chain.add("registration.approve", f"registration:{r.id}", {"bidder_no": r.bidder_no}, staff.username, pc)
     return {(r.project_id, r.bidder_id): r.id for r in rows}
 
 

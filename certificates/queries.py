@@ -144,8 +144,20 @@ def certificate_json(cert: Certificate, base_url: str = "", *, private: bool = F
         "issued_at": isoformat(cert.issued_at), "issued_by": cert.issued_by,
         "revoked_at": isoformat(cert.revoked_at), "revoke_reason": cert.revoke_reason,
         "url": f"{base_url}{verify_path(cert.number)}", "pdf_url": f"{base_url}/api/v1/certificates/{cert.number}/pdf",
+        "audit_anchor": _covering_anchor(facts_of(cert)),
     }
     if private:
         out["party_codes"] = party_codes(cert)
     return out
+
+
+def _covering_anchor(facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The anchor that covers the project head the certificate carries (written by the scheduler within about a
+    second of the issue; None until then). Not part of the signed facts, which hold the latest anchor at issue."""
+    from trading import audit
+
+    head = facts.get("audit_head") or {}
+    if not head.get("seq"):
+        return None
+    return audit.covering_anchor(head.get("chain") or audit.LEGACY, int(head["seq"]))
 

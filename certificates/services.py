@@ -184,7 +184,12 @@ def certified_facts(project: Project, number: str, number_text: str, issued_at: 
     assert price is not None
     total = total_amount(price, project.price_unit, project.area_mu, project.term_years)
     ror_role, ree_role = rules.PARTY_ROLES[public]
-    seq, head = audit.current_head()
+    # the project's own audit chain as it stands (everything about the project up to the issue), and the latest
+    # anchor, which covers that chain up to its last anchored head; the anchor covering this very head is
+    # written by the scheduler within a second or so and found by audit.covering_anchor(chain, seq)
+    chain = f"project:{project.id}"
+    seq, head = audit.chain_head(chain)
+    anchor_seq, anchor_hash = audit.chain_head(audit.ANCHOR)
     facts: dict[str, Any] = {
         "number": number, "number_text": number_text, "title": rules.TITLES[public],
         "center": current_app.config["TRADING_RURAL_CENTER_NAME" if not public else "TRADING_CENTER_NAME"],
@@ -205,7 +210,8 @@ def certified_facts(project: Project, number: str, number_text: str, issued_at: 
         "awarded_at": isoformat(project.awarded_at),
         "publicity_start": isoformat(project.awarded_at), "publicity_end": isoformat(publicity_end(project)),
         "issued_at": isoformat(issued_at),
-        "audit_head": {"seq": seq, "hash": head},
+        "audit_head": {"chain": chain, "seq": seq, "hash": head},
+        "audit_anchor": {"seq": anchor_seq, "hash": anchor_hash},
         "verify_url": current_app.config["TRADING_PUBLIC_URL"].rstrip("/") + verify_path(number),
     }
     if project.direction == "descending":

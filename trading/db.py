@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from flask import has_request_context, request
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -36,9 +39,11 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Every SQLite transaction takes the write lock up front: the embedded mode serialises
-        # writers, so a locked re-read inside a transaction is never stale (DESIGN.md §5).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write transaction takes the write lock up front (BEGIN IMMEDIATE): the embedded mode serialises
+        # writers, so the locked re-read inside every write is never stale (DESIGN.md §5). A read (a GET or
+        # HEAD request, or code inside read_only()) begins DEFERRED and, in WAL mode, runs beside the writer
+        # on its own snapshot without waiting for the write lock.
+        conn.exec_driver_sql("BEGIN" if is_read_only() else "BEGIN IMMEDIATE")
 
 
 def _ping_after_idle(engine: Engine) -> None:
@@ -61,6 +66,28 @@ def _ping_after_idle(engine: Engine) -> None:
             raise DisconnectionError("stale pooled connection") from exc
 
 
+_READ_ONLY: ContextVar[bool | None] = ContextVar("tradehall_read_only", default=None)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_read_only() -> bool:
+    """True inside read_only(), and in a GET/HEAD/OPTIONS request unless write_intent() says otherwise."""
+    forced = _READ_ONLY.get()
+    if forced is not None:
+        return forced
+    return has_request_context() and request.method in READ_METHODS
+
+
+@contextmanager
+def read_only(flag: bool = True):
+    """Transactions begun inside run as reads (True) or writes (False) on SQLite, whatever the request."""
+    token = _READ_ONLY.set(flag)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
@@ -73,7 +100,12 @@ def lock(model, ident, *, skip_locked: bool = False):
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def driver_cursor():
+def driver_cursor(*, dict_rows: bool = False):
     """A DB-API cursor on the connection the session's current transaction runs on (plain SQL on hot paths;
-    it commits and rolls back with the session)."""
-    return db.session.connection().connection.driver_connection.cursor()
+    it commits and rolls back with the session). `dict_rows`: rows map column names to values (psycopg)."""
+    conn = db.session.connection().connection.driver_connection
+    if dict_rows:
+        from psycopg.rows import dict_row
+
+        return conn.cursor(row_factory=dict_row)
+    return conn.cursor()

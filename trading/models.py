@@ -15,8 +15,13 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AuditEntry(db.Model):
+    """One entry of one chain (trading.audit): `seq` orders all entries globally (a sequence, no lock),
+    `chain_seq` is the position in its chain, which the hash covers."""
+
     __tablename__ = "audit_log"
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(64))
+    chain_seq: Mapped[int] = mapped_column(BigId)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), index=True)
@@ -25,14 +30,25 @@ class AuditEntry(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
+    __table_args__ = (UniqueConstraint("chain", "chain_seq"),)
 
-class AuditHead(db.Model):
-    """One row: the chain head. Appends lock it, so the chain has one order."""
 
-    __tablename__ = "audit_head"
-    id: Mapped[int] = mapped_column(primary_key=True)
+class AuditChain(db.Model):
+    """The head of one audit chain. An append locks only its own chain's row."""
+
+    __tablename__ = "audit_chains"
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigId, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchored(db.Model):
+    """The last head of each chain the anchor job has anchored (written only by that job; a cache of what the
+    anchors say, which verification does not trust)."""
+
+    __tablename__ = "audit_anchored"
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId)
 
 
 class IdempotencyKey(db.Model):

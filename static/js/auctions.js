@@ -1,4 +1,6 @@
-/* Live auction room: polls GET /api/v1/projects/{id}/auction every second with ETag/If-None-Match,
+/* Live auction room: listens to the pushed room (server-sent events, GET …/auction/events; the browser
+   reconnects by itself with Last-Event-ID) and, while the stream is down or unsupported, falls back to
+   polling GET /api/v1/projects/{id}/auction every second with ETag/If-None-Match;
    keeps the countdown on the server's clock, and posts bids to the CSRF-protected room route after a
    confirmation that shows the amount in Chinese capitals (大写, computed by the server). No inline scripts. */
 (function () {
@@ -206,6 +208,23 @@
   }
   var initial = history ? history.getAttribute("data-last-seq") : null;
   if (initial) { lastSeq = parseInt(initial, 10) || 0; }
-  poll();
-  setInterval(poll, 1000);
+  var timer = null;
+  function startPolling() { if (!timer) { poll(); timer = setInterval(poll, 1000); } }
+  function stopPolling() { if (timer) { clearInterval(timer); timer = null; } }
+  var events = room.getAttribute("data-events");
+  if (window.EventSource && events) {
+    var source = new EventSource(events);
+    source.addEventListener("room", function (ev) {
+      stopPolling();
+      room.classList.remove("is-offline");
+      var a = null;
+      try { a = JSON.parse(ev.data); } catch (e) { return; }
+      render(a);
+    });
+    // down (the browser retries with Last-Event-ID) or refused for good: poll meanwhile
+    source.addEventListener("error", function () { startPolling(); });
+    setTimeout(function () { if (source.readyState !== 1) { startPolling(); } }, 3000);
+  } else {
+    startPolling();
+  }
 })();

@@ -49,13 +49,22 @@ def test_certified_facts_are_frozen_and_signed(issued, api):
 
 
 def test_audit_head_on_certificate_matches_chain_at_issue(issuable, api, app):
-    from trading.audit import current_head
+    from trading import audit as audit_log
 
+    chain = f"project:{issuable['id']}"
     with app.app_context():
-        seq, head = current_head()
+        seq, head = audit_log.chain_head(chain)
+        audit_log.anchor()  # the scheduler's job: the latest anchor at issue
+        anchor = audit_log.chain_head(audit_log.ANCHOR)
     r = api.post(f"/api/v1/projects/{issuable['id']}/certificate", user=issuable["staff"])
     f = api.get(f"/api/v1/certificates/{r.get_json()['number']}").get_json()["facts"]
-    assert f["audit_head"] == {"seq": seq, "hash": head}
+    assert f["audit_head"] == {"chain": chain, "seq": seq, "hash": head}
+    assert f["audit_anchor"] == {"seq": anchor[0], "hash": anchor[1]}
+    with app.app_context():
+        assert audit_log.covering_anchor(chain, seq)["head"]["seq"] == seq  # the anchor before issue covers it
+        assert api.get(f"/api/v1/certificates/{r.get_json()['number']}").get_json()["audit_anchor"]["seq"] == anchor[0]
+        audit_log.anchor()  # the next second: the certificate's own entry is anchored too
+        assert audit_log.covering_anchor(chain, seq + 1)["seq"] == anchor[0] + 1
     audit = api.get("/api/v1/audit/verify", user=issuable["staff"]).get_json()
     assert audit["ok"] is True
 

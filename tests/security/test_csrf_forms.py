@@ -30,7 +30,7 @@ def _snapshot():
     counts = {}
     for t in _db.metadata.sorted_tables:
         counts[t.name] = _db.session.execute(select(func.count()).select_from(t)).scalar()
-    counts["audit_seq"] = _db.session.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar()
+    counts["audit_seq"] = _db.session.execute(text("SELECT coalesce(sum(seq), 0) FROM audit_chains")).scalar()
     _db.session.remove()
     return counts
 
