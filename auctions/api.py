@@ -262,7 +262,7 @@ def auction(project_id: int):
 
 @bp.get("/projects/<int:project_id>/auction/events")
 @doc("竞价实况推送（server-sent events：事件 room 即 GET …/auction 的 JSON，id 为出价序号；Last-Event-ID 续传；"
-     "每 15 秒注释保活）", auth=False, tag="bidding")
+     "每 15 秒注释保活）", auth=False, tag="bidding", media="text/event-stream")
 def auction_events(project_id: int):
     viewer = None if _anonymous() else bearer_user()
     published_project(project_id, viewer)  # 404 / 403 for a draft, as GET …/auction

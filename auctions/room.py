@@ -167,8 +167,8 @@ def forget(project_id: int | None = None) -> None:
 # Public lists and pages an anonymous visitor may get from a shared cache for a few seconds (the room's own JSON
 # revalidates with its ETag instead). Only anonymous GETs answered 200 whose session was not touched (no CSRF
 # token, no flash), so nothing personal is ever cached.
-PUBLIC_CACHEABLE = {"web.index": 10, "web.projects": 10, "web.project_detail": 5, "api.list_projects": 5,
-                    "api.get_project": 5, "auctions_api.bids": 2, "auctions_api.result": 10}
+PUBLIC_CACHEABLE = {"web.home": 10, "web.projects": 10, "web.project_detail": 5, "projects_api.list_projects": 5,
+                    "projects_api.get_project": 5, "auctions_api.bids": 2, "auctions_api.result": 10}
 
 
 def public_cache_headers(response):

@@ -15,14 +15,16 @@ from trading.security import RATE_LIMITS
 
 def doc(summary: str, *, body: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
         status: int = 200, tag: str | None = None, auth: bool = True, raw_body: str | None = None,
-        query: list[dict] | None = None, responses: dict[str, str] | None = None) -> Callable:
+        query: list[dict] | None = None, responses: dict[str, str] | None = None,
+        media: str | None = None) -> Callable:
     """Attach OpenAPI facts to an API view: `query` its query parameters (with their bounds), `responses` any
-    status beyond the success and the common errors (e.g. 304)."""
+    status beyond the success and the common errors (e.g. 304), `media` a success body that is not JSON
+    (e.g. text/event-stream)."""
 
     def deco(fn: Callable) -> Callable:
         fn._openapi = {"summary": summary, "body": body, "response": response, "status": status,  # type: ignore
                        "tag": tag, "auth": auth, "raw_body": raw_body, "query": query or [],
-                       "responses": responses or {}}
+                       "responses": responses or {}, "media": media}
         return fn
 
     return deco
@@ -97,7 +99,9 @@ def build(app: Flask) -> dict:
                 op["requestBody"] = {"required": True, "content": {meta["raw_body"]: {
                     "schema": {"type": "string", "format": "binary"}}}}
             ok: dict = {"description": "成功"}
-            if meta["response"] is not None:
+            if meta.get("media"):
+                ok["content"] = {meta["media"]: {}}  # a stream: no one schema describes it
+            elif meta["response"] is not None:
                 ok["content"] = {"application/json": {"schema": _schema(meta["response"], components)}}
             else:
                 ok["content"] = {"application/json": {"schema": {"type": "object"}}}
