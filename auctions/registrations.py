@@ -111,6 +111,7 @@ def approve(actor: User, reg: Registration) -> Registration:
         raise Conflict("保函尚未生效，不能通过资格审核", code="security_not_ready")
     reg.status, reg.decided_at, reg.reason = RS.QUALIFIED, now(), None
     audit.record("registration.approve", f"registration:{reg.id}", {"bidder_no": reg.bidder_no}, actor.username)
+    signals.registration_qualified.send(None, registration=reg, actor=actor.username)
     db.session.flush()
     return reg
 

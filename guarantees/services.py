@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from auctions.models import Registration, RegistrationStatus, SecurityType
+from guarantees import signals
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
 from guarantees.rules import SecurityCheck, covered_from, effective_status, security_error
@@ -164,6 +165,8 @@ def confirm_deposit(registration: Registration, actor: str) -> Deposit:
     db.session.flush()
     audit.record("deposit.receive", f"deposit:{dep.id}", {"registration": registration.id, "amount": dep.amount},
                  actor)
+    if dep.refund_due_at is not None:
+        signals.refund_due.send(None, deposit=dep, reason=dep.refund_reason, actor=actor)
     return dep
 
 
@@ -189,6 +192,7 @@ def _refund_due(dep: Deposit, reason: str, actor: str) -> None:
     db.session.flush()
     audit.record("deposit.refund_due", f"deposit:{dep.id}",
                  {"registration": dep.registration_id, "amount": dep.amount, "reason": reason}, actor)
+    signals.refund_due.send(None, deposit=dep, reason=reason, actor=actor)
 
 
 def release_security(registration: Registration, actor: str, reason: str) -> None:

@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from trading.accounts import api, cli, views
+    from trading import jobs
+    from trading.accounts import api, cli, delivery, inbox, notifications, views
     from trading.accounts.models import ORG_KIND_LABELS, ROLE_LABELS, User
     from trading.extensions import csrf, db, login_manager
 
@@ -15,7 +16,20 @@ def init_app(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
     csrf.exempt(api.bp)
+    csrf.exempt(inbox.api)
     app.register_blueprint(api.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(inbox.api)
+    jobs.register("notifications.deliver", delivery.deliver_due)
+
+    def unread_notifications() -> int:
+        from flask_login import current_user
+
+        if not current_user or not current_user.is_authenticated:
+            return 0
+        return notifications.unread_count(current_user.id)
+
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.users_cli)
     app.jinja_env.filters.update(role_label=lambda r: ROLE_LABELS.get(r, r),

@@ -1,0 +1,73 @@
+"""oversight: notifications and their outbox, notification settings
+
+Revision ID: 0011_oversight
+Revises: 0004_certificates
+"""
+from alembic import op
+import sqlalchemy as sa
+import trading.types
+
+
+revision = '0011_oversight'
+down_revision = '0004_certificates'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'notifications',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('ref', sa.String(length=64), nullable=True),
+        sa.Column('dedupe_key', sa.String(length=120), nullable=True),
+        sa.Column('created_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('read_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('user_id', 'dedupe_key', name='uq_notifications_user_dedupe'),
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_kind_ref', ['user_id', 'kind', 'ref'], unique=False)
+    op.create_table(
+        'notification_deliveries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('notification_id', sa.Integer(), nullable=False),
+        sa.Column('channel', sa.String(length=8), nullable=False),
+        sa.Column('address', sa.String(length=200), nullable=True),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_attempt_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('last_error', sa.String(length=500), nullable=True),
+        sa.Column('created_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('sent_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['notification_id'], ['notifications.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('notification_id', 'channel', name='uq_deliveries_notification_channel'),
+    )
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_status_next', ['status', 'next_attempt_at'], unique=False)
+    op.create_table(
+        'notification_settings',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('email', sa.String(length=200), nullable=True),
+        sa.Column('email_on', sa.Boolean(), nullable=False),
+        sa.Column('sms_on', sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('user_id'),
+    )
+
+
+def downgrade():
+    op.drop_table('notification_settings')
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_status_next')
+    op.drop_table('notification_deliveries')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_kind_ref')
+        batch_op.drop_index('ix_notifications_user_read')
+    op.drop_table('notifications')
