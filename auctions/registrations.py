@@ -9,6 +9,7 @@ from sqlalchemy import select
 from auctions import signals
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from trading import audit
+from trading.accounts.credit_list import ensure_not_barred
 from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
@@ -67,6 +68,7 @@ def register(actor: User, project_id: int, security: object, *, ip: str | None =
     """报名 while announced and before registration_end; window, then duplicate, then the security."""
     if actor.role != Role.BIDDER:
         raise Forbidden("只有竞买人可以报名", code="forbidden")
+    ensure_not_barred(actor)  # the credit list (失信惩戒): 409 credit_barred, nothing written
     project = lock(Project, project_id)
     if project is None:
         raise NotFound("项目不存在", code="not_found")

@@ -1,4 +1,4 @@
-"""oversight: notifications and their outbox, notification settings
+"""oversight: notifications and their outbox, notification settings, the credit list
 
 Revision ID: 0011_oversight
 Revises: 0004_certificates
@@ -60,9 +60,36 @@ def upgrade():
         sa.ForeignKeyConstraint(['user_id'], ['users.id']),
         sa.PrimaryKeyConstraint('user_id'),
     )
+    op.create_table(
+        'credit_entries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('org_id', sa.Integer(), nullable=False),
+        sa.Column('cause', sa.String(length=32), nullable=False),
+        sa.Column('evidence', sa.Text(), nullable=False),
+        sa.Column('decided_on', sa.Date(), nullable=False),
+        sa.Column('bar_from', sa.Date(), nullable=False),
+        sa.Column('bar_until', sa.Date(), nullable=False),
+        sa.Column('project_code', sa.String(length=32), nullable=True),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('source', sa.String(length=32), nullable=False),
+        sa.Column('created_by', sa.String(length=64), nullable=False),
+        sa.Column('created_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('confirmed_by', sa.String(length=64), nullable=True),
+        sa.Column('confirmed_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('repaired_by', sa.String(length=64), nullable=True),
+        sa.Column('repaired_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('repair_reason', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['org_id'], ['organisations.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('credit_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_credit_entries_org_status', ['org_id', 'status'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('credit_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_entries_org_status')
+    op.drop_table('credit_entries')
     op.drop_table('notification_settings')
     with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_status_next')

@@ -13,7 +13,7 @@ from trading.extensions import db as _db
 
 
 def _user_with_channels(app, factory, name, *, email="a@example.cn", email_on=True, sms_on=False, phone=None):
-    from trading.accounts.models import NotificationSettings, User
+    from trading.accounts.models import NotificationSettings
 
     uid, _ = factory.user("bidder", name, phone=phone)
     with app.app_context():

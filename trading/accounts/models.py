@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
@@ -144,3 +144,31 @@ class NotificationSettings(db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     email_on: Mapped[bool] = mapped_column(default=False)
     sms_on: Mapped[bool] = mapped_column(default=False)
+
+
+class CreditEntry(db.Model):
+    """An entry on the credit list (失信惩戒): while active and its bar period covers today (Beijing), the
+    organisation's users cannot register for anything. draft (opened by a default, staff confirm) → active →
+    repaired (信用修复, ended early with a reason)."""
+
+    __tablename__ = "credit_entries"
+    __table_args__ = (Index("ix_credit_entries_org_status", "org_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    cause: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date]
+    bar_from: Mapped[date]
+    bar_until: Mapped[date]
+    project_code: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    source: Mapped[str] = mapped_column(String(32), default="manual")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repaired_by: Mapped[str | None] = mapped_column(String(64))
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair_reason: Mapped[str | None] = mapped_column(Text)
+
+    org: Mapped[Organisation] = relationship()

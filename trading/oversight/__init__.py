@@ -9,7 +9,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from trading import jobs as trading_jobs
-    from trading.oversight import jobs, receivers
+    from trading import navigation
+    from trading.accounts.models import Role
+    from trading.extensions import csrf
+    from trading.oversight import credit_api, jobs, receivers
 
     receivers.connect()
+    csrf.exempt(credit_api.api)
+    app.register_blueprint(credit_api.api)
+    app.register_blueprint(credit_api.bp)
+    navigation.register(navigation.by_role({
+        None: [("信用名单", "credit.public_page", {})],
+        Role.STAFF: [("信用管理", "credit.staff_page", {}), ("消息发送异常", "inbox.deliveries", {})],
+        Role.SUPERVISOR: [("信用管理", "credit.staff_page", {}), ("消息发送异常", "inbox.deliveries", {})],
+    }))
     trading_jobs.register("oversight.auction_reminders", jobs.auction_reminders)

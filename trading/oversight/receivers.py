@@ -9,7 +9,8 @@ from auctions import signals as auction_signals
 from auctions.models import Registration, RegistrationStatus
 from guarantees import signals as guarantee_signals
 from guarantees.models import Guarantor
-from trading.accounts.models import Role
+from trading.accounts.credit_list import open_draft
+from trading.accounts.models import Role, User
 from trading.accounts.notifications import notify, notify_org, notify_role, notify_throttled
 from trading.clock import BEIJING
 from trading.extensions import db
@@ -78,7 +79,21 @@ def _claim_filed(_sender, *, claim, guarantee, actor) -> None:
                    f"{to_str(claim.amount)} 元。理由：{claim.reason}", ref=f"claim:{claim.id}")
 
 
+def _winner_defaulted(_sender, *, registration, reason, actor) -> None:
+    """A winner's default opens a draft credit entry for staff to confirm."""
+    bidder = db.session.get(User, registration.bidder_id)
+    if bidder is not None and bidder.org_id is not None:
+        p = registration.project
+        e = open_draft(bidder.org_id, cause="winner_default", evidence=f"项目 {p.code} 成交人违约：{reason}",
+                       project_code=p.code, actor=actor, source="winner_default")
+        if e is not None:
+            notify_role(Role.STAFF, "credit_draft", f"待确认信用记录：{bidder.name}",
+                        f"项目 {p.code} 成交人违约，已生成待确认的失信记录，请在“信用管理”中确认。",
+                        ref=f"credit:{e.id}")
+
+
 def connect() -> None:
+    auction_signals.winner_defaulted.connect(_winner_defaulted)
     auction_signals.registration_qualified.connect(_qualified)
     auction_signals.registration_rejected.connect(_rejected)
     auction_signals.bid_placed.connect(_bid_placed)
