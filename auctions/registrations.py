@@ -10,6 +10,7 @@ from auctions import signals
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from trading import audit
 from trading.accounts.credit_list import ensure_not_barred
+from trading.accounts.guard import reads_as_staff
 from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
@@ -167,7 +168,7 @@ def withdraw(actor: User, reg: Registration) -> Registration:
 
 def can_list(actor: User, project: Project) -> bool:
     """Staff always; the listing party only after the close."""
-    if actor.role == Role.STAFF:
+    if reads_as_staff(actor):
         return True
     return actor.id == project.owner_id and effective_status(project) in CLOSED
 

@@ -17,6 +17,7 @@ from guarantees.models import Deposit, Guarantee
 from guarantees.rules import SecurityCheck, covered_from, effective_status, security_error
 from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
+from trading.accounts.guard import reads_as_staff
 from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
@@ -49,7 +50,7 @@ def can_view(g: Guarantee, user: User | None) -> bool:
     """Its applicant, its issuer's guarantor users, and the center's staff."""
     if user is None:
         return False
-    if user.role == Role.STAFF:
+    if reads_as_staff(user):
         return True
     if user.role == Role.GUARANTOR:
         return user.org_id is not None and user.org_id == g.guarantor.org_id

@@ -103,7 +103,7 @@ def public_page():
 def staff_page(errors: dict | None = None, form: dict | None = None):
     return render_template("oversight/credit_staff.html", rows=credit_list.all_entries(), causes=credit_list.CAUSES,
                            statuses=credit_list.STATUS_LABELS, errors=errors or {}, form=form or {},
-                           can_write=has_role(current_user, Role.STAFF), today=credit_list.today(),
+                           can_write=current_user.role == Role.STAFF, today=credit_list.today(),
                            serialize=credit_list.serialize)
 
 
