@@ -78,6 +78,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "TRADING_NOTIFY_TIMEOUT_SECONDS": _int_env("TRADING_NOTIFY_TIMEOUT_SECONDS", 10),
         "TRADING_NOTIFY_MAX_ATTEMPTS": _int_env("TRADING_NOTIFY_MAX_ATTEMPTS", 5),
         "TRADING_NOTIFY_BACKOFF_SECONDS": _int_env("TRADING_NOTIFY_BACKOFF_SECONDS", 30),
+        # time limits (红黄牌, trading/oversight): "<n>wd" working days, "<n>d" calendar days, "<n>h" hours;
+        # the legal source of each default is in README's configuration table
+        **{f"TRADING_LIMIT_{k}": os.environ.get(f"TRADING_LIMIT_{k}", v) for k, v in (
+            ("LISTING_REVIEW", "3wd"), ("QUALIFICATION", "2wd"), ("DEPOSIT_REFUND", "5d"),
+            ("OBJECTION_REPLY", "3d"), ("CERTIFICATE_ISSUE", "3wd"), ("RATING_REPLY", "15wd"),
+            ("CLARIFICATION_ANSWER", "3d"))},
         "TRADING_MAX_FAILED_LOGINS": _int_env("TRADING_MAX_FAILED_LOGINS", 5),
         "TRADING_LOCKOUT_SECONDS": _int_env("TRADING_LOCKOUT_SECONDS", 900),
         "TRADING_CENTER_NAME": os.environ.get("TRADING_CENTER_NAME", "鹿寨县公共资源交易中心"),

@@ -1,4 +1,4 @@
-"""oversight: notifications and their outbox, notification settings, the credit list
+"""oversight: notifications and their outbox, notification settings, the credit list, deadline items, ratings
 
 Revision ID: 0011_oversight
 Revises: 0004_certificates
@@ -84,9 +84,51 @@ def upgrade():
     )
     with op.batch_alter_table('credit_entries', schema=None) as batch_op:
         batch_op.create_index('ix_credit_entries_org_status', ['org_id', 'status'], unique=False)
+    op.create_table(
+        'deadline_items',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('object', sa.String(length=64), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('responsible', sa.String(length=64), nullable=False),
+        sa.Column('started_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('due_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('card', sa.String(length=8), nullable=False),
+        sa.Column('yellow_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('red_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('closed_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('closed_by', sa.String(length=64), nullable=True),
+        sa.Column('created_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('kind', 'object', 'started_at', name='uq_deadline_items_kind_object_start'),
+    )
+    with op.batch_alter_table('deadline_items', schema=None) as batch_op:
+        batch_op.create_index('ix_deadline_items_open', ['closed_at', 'due_at'], unique=False)
+    op.create_table(
+        'ratings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('subject', sa.String(length=64), nullable=False),
+        sa.Column('project_id', sa.Integer(), nullable=True),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('stars', sa.Integer(), nullable=False),
+        sa.Column('comment', sa.Text(), nullable=False),
+        sa.Column('created_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.Column('answered_by', sa.String(length=64), nullable=True),
+        sa.Column('answered_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['project_id'], ['projects.id']),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('subject', 'user_id', name='uq_ratings_subject_user'),
+    )
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ratings_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ratings_user_id'), ['user_id'], unique=False)
 
 
 def downgrade():
+    op.drop_table('ratings')
+    op.drop_table('deadline_items')
     with op.batch_alter_table('credit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_credit_entries_org_status')
     op.drop_table('credit_entries')

@@ -12,10 +12,13 @@ def init_app(app: Flask) -> None:
     from trading import navigation
     from trading.accounts.models import Role
     from trading.extensions import csrf
-    from trading.oversight import credit_api, jobs, receivers
+    from trading.oversight import api, credit_api, deadlines, jobs, models, receivers  # noqa: F401
 
     receivers.connect()
     csrf.exempt(credit_api.api)
+    csrf.exempt(api.api)
+    app.register_blueprint(api.api)
+    trading_jobs.register("oversight.deadlines", deadlines.sweep)
     app.register_blueprint(credit_api.api)
     app.register_blueprint(credit_api.bp)
     navigation.register(navigation.by_role({
