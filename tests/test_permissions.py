@@ -61,6 +61,10 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/api/v1/credit/<int:entry_id>/confirm", STAFF),
     ("POST", "/api/v1/credit/<int:entry_id>/repair", STAFF),
     ("GET", "/api/v1/me/notifications", SIGNED_IN),
+    ("GET", "/api/v1/deadlines", STAFF),
+    ("POST", "/api/v1/projects/<int:project_id>/rating", frozenset({"bidder", "collective"})),  # parties of the deal
+    ("POST", "/api/v1/ratings/<int:rating_id>/answer", STAFF),
+    ("POST", "/me/ratings/projects/<int:project_id>", frozenset({"bidder", "collective"})),
     ("POST", "/api/v1/me/notifications/<int:notification_id>/read", SIGNED_IN),
     # auctions: registrations, bidding, results (the /staff/auctions/* pages fall under "/staff/*")
     ("GET", "/auctions/projects/<int:project_id>/room", PUBLIC),

@@ -67,3 +67,27 @@ def dead_smtp(app):
     app.config.update(TRADING_SMTP_HOST="127.0.0.1", TRADING_SMTP_PORT=_free_port())  # nothing listens there
     yield
     app.config.update(old)
+
+
+@pytest.fixture(scope="session")
+def signing_keys(app):
+    from certificates import keys
+
+    with app.app_context():
+        keys.init_keys(app.config["TRADING_CENTER_NAME"])
+        return keys.key_paths()
+
+
+@pytest.fixture
+def issued(app, factory, api, signing_keys):
+    """A certified project (the certificate issued through the API)."""
+    from datetime import timedelta
+
+    from tests.certificates.conftest import make_awarded
+    from trading import clock
+
+    out = make_awarded(app, factory, api)
+    clock.freeze(out["publicity_ends_at"] + timedelta(minutes=5))
+    r = api.post(f"/api/v1/projects/{out['id']}/certificate", user=out["staff"])
+    assert r.status_code == 201, r.get_json()
+    return out

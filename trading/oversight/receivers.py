@@ -68,7 +68,7 @@ def _deal_completed(_sender, *, project, actor) -> None:
 def _refund_due(_sender, *, deposit, reason, actor) -> None:
     notify_role(Role.STAFF, "refund_due", f"保证金待退还：{to_str(deposit.amount)} 元",
                 f"保证金 #{deposit.id}（报名 #{deposit.registration_id}）应予退还：{reason}。"
-                "依条例第五十七条，应在合同签订（或竞价结束）后五日内退还。", ref=f"deposit:{deposit.id}")
+                "依《招标投标法实施条例》第五十七条，应在五日内退还。", ref=f"deposit:{deposit.id}")
 
 
 def _claim_filed(_sender, *, claim, guarantee, actor) -> None:
