@@ -23,7 +23,7 @@ KIND_LABELS = {
     "clarification": "澄清公告", "opening_started": "开标开始", "committee_assigned": "评标委员会抽取",
     "certificate_issued": "鉴证书已出具", "refund_due": "保证金待退还", "claim_filed": "保函索赔",
     "deadline_yellow": "黄牌预警", "deadline_red": "红牌预警", "credit_barred": "信用惩戒", "credit_draft": "待确认信用记录", "rating_low": "差评待整改",
-    "rating_answered": "差评整改回复",
+    "rating_answered": "差评整改回复", "system": "系统消息",
 }
 OUTBID_WINDOW = timedelta(seconds=60)  # at most one outbid notice a minute per bidder and auction
 
