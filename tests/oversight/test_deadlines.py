@@ -166,3 +166,16 @@ def test_two_schedulers_open_and_warn_once(app, factory, api):
         reds = _db.session.execute(select(Notification).where(Notification.kind == "deadline_red")).scalars().all()
         assert len(reds) == 6  # three items × (staff1, super1)
         _db.session.remove()
+
+
+def test_certificate_issue_item_closes_with_the_issuer(app, factory, api, signing_keys):
+    from tests.certificates.conftest import make_awarded
+
+    out = make_awarded(app, factory, api)
+    clock.freeze(out["publicity_ends_at"] + timedelta(minutes=5))
+    _sweep(app)
+    item = _item(app)
+    assert (item.kind, item.object, item.closed_at) == ("certificate_issue", f"project:{out['id']}", None)
+    assert api.post(f"/api/v1/projects/{out['id']}/certificate", user=out["staff"]).status_code == 201
+    _sweep(app)
+    assert _item(app).closed_by == out["staff"]

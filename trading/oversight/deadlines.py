@@ -117,9 +117,30 @@ def _insert_ignore(values: dict) -> None:
     db.session.execute(insert(DeadlineItem).values(**values).on_conflict_do_nothing())
 
 
-def _last_actor(obj: str) -> str | None:
-    return db.session.execute(select(AuditEntry.actor).where(AuditEntry.object == obj)
-                              .order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+def _audit_actor(since: datetime, *, obj: str | None = None, actions: tuple[str, ...] = (),
+                 match: Callable[[dict], bool] | None = None) -> str | None:
+    """Who did the work: the latest audit entry since the item started, on `obj` and/or with one of `actions`."""
+    stmt = select(AuditEntry).where(AuditEntry.at >= since)
+    if obj is not None:
+        stmt = stmt.where(AuditEntry.object == obj)
+    if actions:
+        stmt = stmt.where(AuditEntry.action.in_(actions))
+    for entry in db.session.execute(stmt.order_by(AuditEntry.seq.desc()).limit(200)).scalars():
+        if match is None or match(entry.data or {}):
+            return entry.actor
+    return None
+
+
+def _closer(item: DeadlineItem) -> str | None:
+    kind, ident = item.kind, item.object.partition(":")[2]
+    if kind == "certificate_issue":
+        code = db.session.execute(select(Project.code).where(Project.id == int(ident))).scalar()
+        return _audit_actor(item.started_at, actions=("certificate.issue",), match=lambda d: d.get("project") == code)
+    if kind == "objection_reply":
+        pid = db.session.execute(select(Objection.project_id).where(Objection.id == int(ident))).scalar()
+        return _audit_actor(item.started_at, obj=f"project:{pid}", actions=("objection.dismiss", "objection.uphold"),
+                            match=lambda d: d.get("objection") == int(ident))
+    return _audit_actor(item.started_at, obj=item.object)
 
 
 def _open_and_close(kind: str, fn: Callable[[], list[Open]]) -> int:
@@ -144,7 +165,7 @@ def _open_and_close(kind: str, fn: Callable[[], list[Open]]) -> int:
         if item is None or item.closed_at is not None:
             db.session.rollback()
             continue
-        item.closed_at, item.closed_by = now(), _last_actor(item.object)
+        item.closed_at, item.closed_by = now(), _closer(item)
         db.session.commit()
         moved += 1
     return moved
