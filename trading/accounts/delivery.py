@@ -146,6 +146,7 @@ def _claim(delivery_id: int, skip: set[str]) -> tuple[str, str, str, str] | None
 
 def _finish(delivery_id: int, error: DeliveryError | None) -> None:
     row = db.session.get(Delivery, delivery_id)
+    assert row is not None  # claimed rows are never deleted
     if error is None:
         row.status, row.sent_at, row.last_error = "sent", now(), None
     else:
@@ -163,7 +164,7 @@ def deliver_due() -> int:
                                                             Delivery.next_attempt_at <= now())
                                   .order_by(Delivery.id).limit(BATCH)).scalars())
     db.session.rollback()
-    sent, skip = 0, set()
+    sent, skip = 0, set[str]()
     for did in ids:
         claimed = _claim(did, skip)
         if claimed is None:

@@ -117,7 +117,7 @@ def mark_read(user_id: int, notification_id: int) -> Notification:
 def mark_all_read(user_id: int) -> int:
     res = db.session.execute(update(Notification).where(Notification.user_id == user_id,
                                                         Notification.read_at.is_(None)).values(read_at=now()))
-    return int(res.rowcount or 0)
+    return int(getattr(res, "rowcount", 0) or 0)
 
 
 def serialize(n: Notification) -> dict:

@@ -110,11 +110,10 @@ register_source("rating_reply", "差评整改答复", _rating_reply)
 # ---------------------------------------------------------------- the sweep
 
 def _insert_ignore(values: dict) -> None:
-    if is_postgres():
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(DeadlineItem).values(**values).on_conflict_do_nothing())
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if is_postgres() else sqlite
+    db.session.execute(dialect.insert(DeadlineItem).values(**values).on_conflict_do_nothing())
 
 
 def _audit_actor(since: datetime, *, obj: str | None = None, actions: tuple[str, ...] = (),
@@ -246,8 +245,10 @@ def statistics() -> dict:
     per_kind: dict[str, dict] = {}
     per_person: dict[str, dict] = {}
     for item in rows:
-        hours = (item.closed_at - item.started_at).total_seconds() / 3600
-        late = item.closed_at > item.due_at
+        closed = item.closed_at
+        assert closed is not None
+        hours = (closed - item.started_at).total_seconds() / 3600
+        late = closed > item.due_at
         for table, key in ((per_kind, item.kind), (per_person, item.closed_by or "（系统）")):
             s = table.setdefault(key, {"count": 0, "late": 0, "hours": 0.0})
             s["count"] += 1
