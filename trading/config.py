@@ -78,6 +78,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "TRADING_NOTIFY_TIMEOUT_SECONDS": _int_env("TRADING_NOTIFY_TIMEOUT_SECONDS", 10),
         "TRADING_NOTIFY_MAX_ATTEMPTS": _int_env("TRADING_NOTIFY_MAX_ATTEMPTS", 5),
         "TRADING_NOTIFY_BACKOFF_SECONDS": _int_env("TRADING_NOTIFY_BACKOFF_SECONDS", 30),
+        "TRADING_DEADLINE_SWEEP_SECONDS": _int_env("TRADING_DEADLINE_SWEEP_SECONDS", 60),
         # time limits (红黄牌, trading/oversight): "<n>wd" working days, "<n>d" calendar days, "<n>h" hours;
         # the legal source of each default is in README's configuration table
         **{f"TRADING_LIMIT_{k}": os.environ.get(f"TRADING_LIMIT_{k}", v) for k, v in (

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     panels.register(views.rating_panel, order=90)
     app.jinja_env.globals["rating_figures"] = ratings.figures
-    trading_jobs.register("oversight.deadlines", deadlines.sweep)
+    trading_jobs.register("oversight.deadlines", deadlines.scheduled_sweep)
     app.register_blueprint(credit_api.api)
     app.register_blueprint(credit_api.bp)
     navigation.register(navigation.by_role({

@@ -226,6 +226,22 @@ def sweep() -> int:
     return moved + _cards()
 
 
+_last_run: list[float] = []
+
+
+def scheduled_sweep() -> int:
+    """The registered job: at most one sweep per TRADING_DEADLINE_SWEEP_SECONDS in this process (the cards move
+    on a scale of hours; the scheduler ticks every second)."""
+    import time
+
+    every = float(current_app.config.get("TRADING_DEADLINE_SWEEP_SECONDS", 60))
+    t = time.monotonic()
+    if _last_run and t - _last_run[0] < every:
+        return 0
+    _last_run[:] = [t]
+    return sweep()
+
+
 # ---------------------------------------------------------------- reading
 
 def open_items() -> list[DeadlineItem]:
