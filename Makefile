@@ -40,7 +40,8 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check trading auctions guarantees certificates tests bench
 	$(BIN)/mypy trading/projects/rules.py trading/projects/services.py trading/money.py trading/clock.py \
-	  trading/signals.py \
+	  trading/signals.py trading/oversight/rules.py trading/oversight/deadlines.py trading/oversight/ratings.py \
+	  trading/accounts/notifications.py trading/accounts/delivery.py trading/accounts/credit_list.py \
 	  $(wildcard auctions/rules.py auctions/services.py guarantees/rules.py guarantees/services.py \
 	  certificates/rules.py certificates/services.py)
 	$(BIN)/lint-imports

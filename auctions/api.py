@@ -10,7 +10,13 @@ from pydantic import BaseModel
 
 from auctions import bidstore, events, room, sealing, serialize, services
 from auctions import registrations as regs
-from trading.accounts.guard import bearer_user, require_principal, require_user, roles_required
+from trading.accounts.guard import (
+    bearer_user,
+    reads_as_staff,
+    require_principal,
+    require_user,
+    roles_required,
+)
 from trading.accounts.models import Role, User
 from trading.apiutil import MAX_SEQ, commit_json, int_arg, json_body, jsonify, page_args, parse_body
 from trading.clock import isoformat, now
@@ -93,7 +99,7 @@ def my_registrations():
 
 
 def _own_or_staff(reg, user: User) -> None:
-    if user.role != Role.STAFF and reg.bidder_id != user.id:
+    if not reads_as_staff(user) and reg.bidder_id != user.id:
         raise Forbidden("无权查看他人的报名", code="forbidden")
 
 
@@ -104,7 +110,7 @@ def get_registration(registration_id: int):
     user = require_user()
     reg = regs.get_registration(registration_id)
     _own_or_staff(reg, user)
-    return jsonify(serialize.registration_json(reg, with_bidder=user.role == Role.STAFF))
+    return jsonify(serialize.registration_json(reg, with_bidder=reads_as_staff(user)))
 
 
 @bp.post("/registrations/<int:registration_id>/approve")

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from auctions import signals
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from trading import audit
+from trading.accounts.credit_list import ensure_not_barred
+from trading.accounts.guard import reads_as_staff
 from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
@@ -67,6 +69,7 @@ def register(actor: User, project_id: int, security: object, *, ip: str | None =
     """报名 while announced and before registration_end; window, then duplicate, then the security."""
     if actor.role != Role.BIDDER:
         raise Forbidden("只有竞买人可以报名", code="forbidden")
+    ensure_not_barred(actor)  # the credit list (失信惩戒): 409 credit_barred, nothing written
     project = lock(Project, project_id)
     if project is None:
         raise NotFound("项目不存在", code="not_found")
@@ -111,6 +114,7 @@ def approve(actor: User, reg: Registration) -> Registration:
         raise Conflict("保函尚未生效，不能通过资格审核", code="security_not_ready")
     reg.status, reg.decided_at, reg.reason = RS.QUALIFIED, now(), None
     audit.record("registration.approve", f"registration:{reg.id}", {"bidder_no": reg.bidder_no}, actor.username)
+    signals.registration_qualified.send(None, registration=reg, actor=actor.username)
     db.session.flush()
     return reg
 
@@ -164,7 +168,7 @@ def withdraw(actor: User, reg: Registration) -> Registration:
 
 def can_list(actor: User, project: Project) -> bool:
     """Staff always; the listing party only after the close."""
-    if actor.role == Role.STAFF:
+    if reads_as_staff(actor):
         return True
     return actor.id == project.owner_id and effective_status(project) in CLOSED
 

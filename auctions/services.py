@@ -75,7 +75,10 @@ def place_bid(project_id: int, user: Any, amount: Decimal, *, ip: str | None = N
     entry = {"action": "bid.place", "obj": f"project:{project_id}", "actor": user.username,
              "data": {"seq": after.bid_count, "amount": res.amount, "bidder_no": locked.bidder_no,
                       "priority": res.is_priority, "ends_at": after.ends_at.isoformat()}}
+    previous_leader = locked.auction.leader_id
     bidstore.record(locked, user.id, res, at, ip, entry)
+    signals.bid_placed.send(None, project_id=project_id, bidder_id=user.id, previous_leader_id=previous_leader,
+                            amount=res.amount, ends_at=after.ends_at)
     assert after.current_price is not None
     return Placed(after.bid_count, res.amount, res.is_priority, after.current_price, after.ends_at)
 

@@ -42,6 +42,13 @@ security_ready_asked = _signals.signal("security-ready-asked", doc="""A question
 award_reassigned = _signals.signal("award-reassigned", doc="""A question: the next-best bidder was awarded
 (递补): `registration`, `actor`. One receiver holds its security again and answers whether it could.""")
 
+registration_qualified = _signals.signal("registration-qualified", doc="""Staff qualified `registration`:
+`registration`, `actor`. Announced for notifications; no receiver is required.""")
+
+bid_placed = _signals.signal("bid-placed", doc="""An open-auction bid was accepted inside the bid transaction:
+`project_id`, `bidder_id`, `previous_leader_id` (None for the first bid), `amount`, `ends_at`. Announced for
+notifications (outbid); no receiver is required.""")
+
 NEEDED = (registration_created, deposit_confirmed, registration_rejected, registration_withdrawn, project_closed,
           award_annulled, winner_defaulted, security_ready_asked, award_reassigned)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from guarantees import signals
 from guarantees.models import Claim, Guarantee
 from guarantees.states import claim_next, guarantee_next
 from trading import audit
@@ -26,6 +27,7 @@ def file_claim(g: Guarantee, reason: str, actor: str) -> Claim:
     db.session.flush()
     audit.record("claim.file", f"claim:{claim.id}",
                  {"guarantee": g.guarantee_no, "amount": claim.amount, "reason": reason}, actor)
+    signals.claim_filed.send(None, claim=claim, guarantee=g, actor=actor)
     return claim
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 
 from guarantees.models import Claim, Deposit, Guarantee, Guarantor
 from guarantees.states import ClaimStatus, DepositStatus, GuaranteeStatus
+from trading.accounts.guard import reads_as_staff
 from trading.accounts.models import Role, User
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
@@ -26,7 +27,7 @@ def _guarantor_of(user: User) -> Guarantor | None:
 def visible_guarantees(user: User):
     """Staff see all; a guarantor's users their institution's; a bidder its own."""
     stmt = select(Guarantee)
-    if user.role == Role.STAFF:
+    if reads_as_staff(user):
         return stmt
     if user.role == Role.GUARANTOR:
         guarantor = _guarantor_of(user)
@@ -59,7 +60,7 @@ def list_claims(user: User, *, status: str | None = None, page: int = 1, per_pag
     if user.role == Role.GUARANTOR:
         guarantor = _guarantor_of(user)
         stmt = stmt.where(Guarantee.guarantor_id == (guarantor.id if guarantor else -1))
-    elif user.role != Role.STAFF:
+    elif not reads_as_staff(user):
         raise Forbidden("当前角色无权查看索赔", code="forbidden")
     if status:
         stmt = stmt.where(Claim.status == status)

@@ -11,11 +11,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from auctions.models import Registration, RegistrationStatus, SecurityType
+from guarantees import signals
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
 from guarantees.rules import SecurityCheck, covered_from, effective_status, security_error
 from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
+from trading.accounts.guard import reads_as_staff
 from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
@@ -48,7 +50,7 @@ def can_view(g: Guarantee, user: User | None) -> bool:
     """Its applicant, its issuer's guarantor users, and the center's staff."""
     if user is None:
         return False
-    if user.role == Role.STAFF:
+    if reads_as_staff(user):
         return True
     if user.role == Role.GUARANTOR:
         return user.org_id is not None and user.org_id == g.guarantor.org_id
@@ -164,6 +166,8 @@ def confirm_deposit(registration: Registration, actor: str) -> Deposit:
     db.session.flush()
     audit.record("deposit.receive", f"deposit:{dep.id}", {"registration": registration.id, "amount": dep.amount},
                  actor)
+    if dep.refund_due_at is not None:
+        signals.refund_due.send(None, deposit=dep, reason=dep.refund_reason, actor=actor)
     return dep
 
 
@@ -189,6 +193,7 @@ def _refund_due(dep: Deposit, reason: str, actor: str) -> None:
     db.session.flush()
     audit.record("deposit.refund_due", f"deposit:{dep.id}",
                  {"registration": dep.registration_id, "amount": dep.amount, "reason": reason}, actor)
+    signals.refund_due.send(None, deposit=dep, reason=reason, actor=actor)
 
 
 def release_security(registration: Registration, actor: str, reason: str) -> None:

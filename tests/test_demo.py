@@ -24,3 +24,23 @@ def test_demo_loads_every_status_once_and_is_idempotent(app, runner, db):
     from trading import audit
 
     assert audit.verify()["ok"] is True
+
+
+def test_demo_has_oversight_data(app, runner, db):
+    from trading.accounts.models import CreditEntry, Notification, User
+    from trading.oversight.models import DeadlineItem, Rating
+
+    assert runner.invoke(args=["keys", "init"]).exit_code == 0
+    out = runner.invoke(args=["demo"])
+    assert out.exit_code == 0, out.output
+    assert "supervisor" in out.output
+    entries = db.session.execute(select(CreditEntry.status)).scalars().all()
+    assert sorted(entries) == ["active", "repaired"]
+    cards = set(db.session.execute(select(DeadlineItem.card).where(DeadlineItem.closed_at.is_(None))).scalars())
+    assert {"yellow", "red"} <= cards
+    users = db.session.execute(select(User.id)).scalars().all()
+    with_notes = set(db.session.execute(select(Notification.user_id)).scalars())
+    assert set(users) == with_notes
+    ratings = db.session.execute(select(Rating)).scalars().all()
+    assert any(r.stars <= 2 and r.answer for r in ratings) and any(r.stars <= 2 and not r.answer for r in ratings)
+    assert db.session.execute(select(User.role).where(User.username == "supervisor")).scalar_one() == "supervisor"

@@ -3,6 +3,10 @@
 The table below is the access policy. Each row is (method, pattern, roles): a pattern ending in "*" is a
 prefix (so a package's new /staff/... page is covered at once), any other pattern must equal the rule.
 A rule that no row covers fails the test: add a row for it.
+
+The supervisor (行政监督) may GET whatever staff may GET and write nothing staff-only: `effective_roles` adds it to
+every GET row that names staff, so each staff page and read endpoint is checked for it, and each staff write
+must answer it 403. The expert (评标专家, tendering) sees only what every signed-in user sees.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-ROLES = ("anonymous", "bidder", "collective", "staff", "guarantor")
+ROLES = ("anonymous", "bidder", "collective", "staff", "guarantor", "supervisor", "expert")
 PUBLIC = frozenset(ROLES)
 SIGNED_IN = PUBLIC - {"anonymous"}
 STAFF = frozenset({"staff"})
@@ -35,6 +39,8 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("*", "/password", SIGNED_IN),
     ("*", "/my/*", COLLECTIVE),
     ("*", "/staff/*", STAFF),
+    ("*", "/me/*", SIGNED_IN),  # one's own inbox and notification channels
+    ("GET", "/credit", PUBLIC),
     # JSON API (docs/api.md)
     ("POST", "/api/v1/auth/token", PUBLIC),
     ("POST", "/api/v1/auth/revoke", SIGNED_IN),
@@ -49,6 +55,17 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/api/v1/projects/<int:project_id>/relist", LISTERS),
     ("GET", "/api/v1/audit/verify", STAFF),
     ("GET", "/api/v1/openapi.json", PUBLIC),
+    # credit list, notifications
+    ("GET", "/api/v1/credit", PUBLIC),
+    ("POST", "/api/v1/credit", STAFF),
+    ("POST", "/api/v1/credit/<int:entry_id>/confirm", STAFF),
+    ("POST", "/api/v1/credit/<int:entry_id>/repair", STAFF),
+    ("GET", "/api/v1/me/notifications", SIGNED_IN),
+    ("GET", "/api/v1/deadlines", STAFF),
+    ("POST", "/api/v1/projects/<int:project_id>/rating", frozenset({"bidder", "collective"})),  # parties of the deal
+    ("POST", "/api/v1/ratings/<int:rating_id>/answer", STAFF),
+    ("POST", "/me/ratings/projects/<int:project_id>", frozenset({"bidder", "collective"})),
+    ("POST", "/api/v1/me/notifications/<int:notification_id>/read", SIGNED_IN),
     # auctions: registrations, bidding, results (the /staff/auctions/* pages fall under "/staff/*")
     ("GET", "/auctions/projects/<int:project_id>/room", PUBLIC),
     ("GET", "/auctions/projects/<int:project_id>/result", PUBLIC),
@@ -121,6 +138,11 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
 ]
 
 
+def effective_roles(method: str, roles: frozenset[str]) -> frozenset[str]:
+    """The supervisor reads what staff read (GET), and writes nothing staff-only."""
+    return roles | {"supervisor"} if method == "GET" and "staff" in roles else roles
+
+
 def allowed_roles(method: str, rule: str) -> frozenset[str] | None:
     best: tuple[int, frozenset[str]] | None = None
     for m, pattern, roles in ACCESS:
@@ -134,7 +156,7 @@ def allowed_roles(method: str, rule: str) -> frozenset[str] | None:
             continue
         if best is None or score > best[0]:
             best = (score, roles)
-    return best[1] if best else None
+    return effective_roles(method, best[1]) if best else None
 
 
 def _rules() -> list[tuple[str, str, str]]:

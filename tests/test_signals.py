@@ -13,17 +13,36 @@ from trading.signals import Unwired, answer
 NEEDED = (*auction_signals.NEEDED, *project_signals.NEEDED)
 
 
+def _flow_receivers(signal) -> list:
+    """The receivers that move the flow (bid security); oversight's notice receivers only listen."""
+    return [r for r in signal.receivers_for(None) if not r.__module__.startswith("trading.oversight")]
+
+
 def test_every_signal_the_flow_needs_has_exactly_one_receiver_once_the_app_is_created(app):
     assert len(NEEDED) == 10
     for signal in NEEDED:
-        assert len(signal.receivers) == 1, signal.name
+        assert len(_flow_receivers(signal)) == 1, signal.name
+    # questions are answered by exactly one receiver, notices or not
+    for question in (auction_signals.security_ready_asked, auction_signals.award_reassigned):
+        assert len(question.receivers) == 1, question.name
+
+
+def test_oversight_listens_for_its_notices(app):
+    from guarantees import signals as guarantee_signals
+
+    for signal in (auction_signals.registration_qualified, auction_signals.registration_rejected,
+                   auction_signals.bid_placed, auction_signals.project_closed, auction_signals.winner_defaulted,
+                   project_signals.deal_completed, guarantee_signals.refund_due, guarantee_signals.claim_filed):
+        assert [r.__module__ for r in signal.receivers_for(None)].count("trading.oversight.receivers") == 1, signal.name
 
 
 def test_creating_another_app_does_not_connect_a_receiver_twice(app, tmp_path):
     create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "TRADING_KEYS_DIR")},
                 "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})
     for signal in NEEDED:
-        assert len(signal.receivers) == 1, signal.name
+        assert len(_flow_receivers(signal)) == 1, signal.name
+        assert len(signal.receivers) == len(set(signal.receivers)), signal.name
+    assert len(auction_signals.project_closed.receivers) == 2  # guarantees' and oversight's, once each
 
 
 def test_a_question_without_its_receiver_fails_loudly():

@@ -83,7 +83,7 @@ def register_features(app: Flask) -> None:
     import auctions
     import certificates
     import guarantees
-    from trading import accounts, demo, projects, stats
+    from trading import accounts, demo, oversight, projects, stats
 
-    for package in (accounts, projects, stats, guarantees, auctions, certificates, demo):
+    for package in (accounts, projects, stats, guarantees, auctions, certificates, oversight, demo):
         package.init_app(app)

@@ -69,6 +69,26 @@ def load_config(overrides: dict | None = None) -> dict:
         # failed logins: an address is throttled first (TRADING_LOGIN_FAILURES_PER_IP, a Flask-Limiter limit
         # string), the account locks for a while only after more failures (a last resort against many addresses)
         "TRADING_MAX_FAILED_LOGINS": _int_env("TRADING_MAX_FAILED_LOGINS", 10),
+        # notifications: e-mail over SMTP, SMS through a gateway (trading/accounts/delivery.py); empty = off
+        "TRADING_SMTP_HOST": os.environ.get("TRADING_SMTP_HOST", ""),
+        "TRADING_SMTP_PORT": _int_env("TRADING_SMTP_PORT", 25),
+        "TRADING_SMTP_USER": os.environ.get("TRADING_SMTP_USER", ""),
+        "TRADING_SMTP_PASSWORD": os.environ.get("TRADING_SMTP_PASSWORD", ""),
+        "TRADING_SMTP_STARTTLS": os.environ.get("TRADING_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+        "TRADING_SMTP_FROM": os.environ.get("TRADING_SMTP_FROM", "noreply@tradehall.local"),
+        "TRADING_SMS_GATEWAY": os.environ.get("TRADING_SMS_GATEWAY", ""),  # "" | http | test
+        "TRADING_SMS_URL": os.environ.get("TRADING_SMS_URL", ""),
+        "TRADING_SMS_TOKEN": os.environ.get("TRADING_SMS_TOKEN", ""),
+        "TRADING_NOTIFY_TIMEOUT_SECONDS": _int_env("TRADING_NOTIFY_TIMEOUT_SECONDS", 10),
+        "TRADING_NOTIFY_MAX_ATTEMPTS": _int_env("TRADING_NOTIFY_MAX_ATTEMPTS", 5),
+        "TRADING_NOTIFY_BACKOFF_SECONDS": _int_env("TRADING_NOTIFY_BACKOFF_SECONDS", 30),
+        "TRADING_DEADLINE_SWEEP_SECONDS": _int_env("TRADING_DEADLINE_SWEEP_SECONDS", 60),
+        # time limits (红黄牌, trading/oversight): "<n>wd" working days, "<n>d" calendar days, "<n>h" hours;
+        # the legal source of each default is in README's configuration table
+        **{f"TRADING_LIMIT_{k}": os.environ.get(f"TRADING_LIMIT_{k}", v) for k, v in (
+            ("LISTING_REVIEW", "3wd"), ("QUALIFICATION", "2wd"), ("DEPOSIT_REFUND", "5d"),
+            ("OBJECTION_REPLY", "3d"), ("CERTIFICATE_ISSUE", "3wd"), ("RATING_REPLY", "15wd"),
+            ("CLARIFICATION_ANSWER", "3d"))},
         "TRADING_LOCKOUT_SECONDS": _int_env("TRADING_LOCKOUT_SECONDS", 900),
         "TRADING_LOGIN_FAILURES_PER_IP": os.environ.get("TRADING_LOGIN_FAILURES_PER_IP", "5 per 15 minutes"),
         # reverse proxies in front of the app (hops): X-Forwarded-For/-Proto are believed only from that many;

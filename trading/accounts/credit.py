@@ -58,3 +58,18 @@ def make_uscc(seed: int) -> str:
 def make_resident_id(seed: int) -> str:
     body = f"45022319850101{seed % 1000:03d}"
     return body + id_check_char(body)
+
+
+def mask_if_personal(code: str | None) -> str | None:
+    """An identifier shown publicly: an individual's resident ID number masked (mask_personal_id); a unified
+    social credit code (an organisation's, public by law) unchanged."""
+    if not code:
+        return code
+    code = code.strip().upper()
+    if is_valid_resident_id(code) and not is_valid_uscc(code):
+        return mask_personal_id(code)
+    return code
+    code = code.strip().upper()
+    if is_valid_resident_id(code) and not is_valid_uscc(code):
+        return code[:6] + "*" * 8 + code[-4:]
+    return code

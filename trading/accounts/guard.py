@@ -10,10 +10,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import NamedTuple
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
-from trading.accounts.models import User
+from trading.accounts.models import Role, User
 from trading.accounts.services import principal_for_token, user_for_token
 from trading.errors import Forbidden, Unauthorized
 from trading.extensions import db, login_manager
@@ -90,9 +90,26 @@ def require_principal():
     return who
 
 
+READ_METHODS = ("GET", "HEAD")
+
+
+def _reading() -> bool:
+    return has_request_context() and request.method in READ_METHODS
+
+
+def reads_as_staff(user) -> bool:
+    """Who reads what staff read: staff, and the supervisor (行政监督) — for reads only."""
+    return user is not None and (user.role == Role.STAFF or (user.role == Role.SUPERVISOR and _reading()))
+
+
 def has_role(user, *roles: str) -> bool:
-    """The one role rule: a signed-in (or token-bearing) user whose role is one of `roles`."""
-    return user is not None and getattr(user, "is_authenticated", True) and user.role in roles
+    """The one role rule: a signed-in (or token-bearing) user whose role is one of `roles`. The supervisor
+    (行政监督) passes every staff check on a read (GET/HEAD) and none on a write: read-only across the platform."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role in roles:
+        return True
+    return user.role == Role.SUPERVISOR and Role.STAFF in roles and _reading()
 
 
 def roles_required(*roles: str, principal: bool = False) -> Callable:

@@ -56,7 +56,7 @@ def create_user(username: str, password: str, role: str, *, display_name: str = 
     if msg := username_error(username):
         errors["username"] = msg
     if role not in {r.value for r in Role}:
-        errors["role"] = "角色无效，可选：bidder、collective、staff、guarantor"
+        errors["role"] = "角色无效，可选：" + "、".join(r.value for r in Role)
     if check_strength and (msg := check_password_strength(password or "")):
         errors["password"] = msg
     if errors:

@@ -31,7 +31,9 @@ def home_for(user) -> str:
     if user.role == Role.COLLECTIVE:
         return url_for("web.my_projects")
     if user.role == Role.STAFF:
-        return url_for("staff.review")
+        return url_for("oversight.todo")  # the to-do desk (待办)
+    if user.role == Role.SUPERVISOR:
+        return url_for("oversight.supervision")
     return url_for("web.home")
 
 

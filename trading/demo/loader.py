@@ -328,7 +328,79 @@ def _build(d: Demo) -> None:
     w = d.listing("village3", title="大兆村林下经济用地出租", location="鹿寨县中渡镇大兆村", area="15.00", years=5,
                   start="400.00", increment="10.00", deposit="1000.00", bidding_in=timedelta(days=8))
     d.call("POST", f"/api/v1/projects/{w['id']}/withdraw", "village3", {"reason": "村民代表会议决定暂缓流转"})
+    _oversight(d, certified, soon)
     clock.freeze(None)
+
+
+def _offset_for(card: str, limit_key: str, now: datetime) -> timedelta:
+    """How long before `now` an item must have started for its card to be `card` (weekends and holidays vary)."""
+    from trading.oversight import rules
+
+    limit = rules.parse_limit(current_app.config[limit_key])
+    for hours in range(1, 24 * 40):
+        start = now - timedelta(hours=hours)
+        if rules.card(start, rules.due_at(start, limit), now) == card:
+            return timedelta(hours=hours + (6 if card == "red" else 0))
+    raise click.ClickException(f"demo: no start gives a {card} card")
+
+
+def _oversight(d: Demo, certified: list[dict], soon: dict) -> None:
+    """The supervisor, credit entries (one active, one repaired), yellow and red deadline items, ratings with
+    one answered complaint, and a notice in every inbox."""
+    from trading.accounts.models import Notification
+    from trading.accounts.notifications import notify
+    from trading.oversight import deadlines
+
+    d.at(days=-21)
+    office = create_org("鹿寨县公共资源交易监督管理办公室", "center", make_uscc(9), actor="demo")
+    create_user("supervisor", PASSWORD, "supervisor", display_name="县交易监管办·陈静", org=office, actor="demo")
+    db.session.commit()
+    codes = {u.username: u.org.credit_code for u in db.session.execute(select(User)).scalars() if u.org}
+    today = clock.to_beijing(d.base).date()
+    e = d.call("POST", "/api/v1/credit", "center", {
+        "org_code": codes["coop-liangfeng"], "cause": "withdrawal_after_award", "project_code": certified[0]["code"],
+        "evidence": "成交后以资金周转为由放弃签约（见2026年第12号违约认定书）",
+        "decided_on": (today - timedelta(days=21)).isoformat(), "bar_from": (today - timedelta(days=21)).isoformat(),
+        "bar_until": (today + timedelta(days=160)).isoformat()})
+    d.at(days=-2)
+    d.call("POST", f"/api/v1/credit/{e['id']}/repair", "center",
+           {"reason": "已足额赔偿出让方损失并作出公开信用承诺，经中心审核同意信用修复"})
+    d.at(days=-3)
+    d.call("POST", "/api/v1/credit", "center", {
+        "org_code": codes["co-hongxing"], "cause": "collusion", "project_code": certified[2]["code"],
+        "evidence": "与另一投标人使用同一IP地址和同一设备报名，经县交易监管办调查认定串通投标",
+        "decided_on": (today - timedelta(days=3)).isoformat(), "bar_from": (today - timedelta(days=3)).isoformat(),
+        "bar_until": (today + timedelta(days=362)).isoformat()})
+    # ratings after the certified deals: praise, one complaint answered, one waiting for an answer
+    d.at(days=-9)
+    d.call("POST", f"/api/v1/projects/{certified[0]['id']}/rating", "village1",
+           {"stars": 5, "comment": "从挂牌到出证全程网上办，村里少跑了很多趟。"})
+    r = d.call("POST", f"/api/v1/projects/{certified[0]['id']}/rating", "coop-longtian",
+               {"stars": 2, "comment": "签合同时材料清单前后说法不一致，来回跑了三次。"})
+    d.call("POST", f"/api/v1/projects/{certified[1]['id']}/rating", "co-lvyin", {"stars": 4, "comment": "流程清楚。"})
+    d.at(days=-7)
+    d.call("POST", f"/api/v1/ratings/{r['id']}/answer", "center",
+           {"answer": "已制定签约材料一次性告知清单并在办事指南公开，经办人员已接受培训。感谢您的监督。"})
+    d.at(days=-1)
+    d.call("POST", f"/api/v1/projects/{certified[2]['id']}/rating", "village3",
+           {"stars": 1, "comment": "鉴证书出具比公示结束晚了好几天，影响开工。"})
+    # deadline items: a bidder's registration left unqualified (red), listings waiting for review (yellow, red)
+    d.at(days=-4, hours=2)
+    reg = d.call("POST", f"/api/v1/projects/{soon['id']}/registrations", "co-jinhe", {"security": {"type": "deposit"}})
+    assert reg["status"] == "pending"
+    for card, title in (("yellow", "大岭村荒山经营权出租（200亩）"), ("red", "幽兰村集体鱼塘承包经营权")):
+        clock.freeze(d.base - _offset_for(card, "TRADING_LIMIT_LISTING_REVIEW", d.base))
+        d.listing("village2" if card == "yellow" else "village5", title=title, location="鹿寨县", area="20.00",
+                  years=5, start="300.00", increment="10.00", deposit="1000.00", bidding_in=timedelta(days=12),
+                  stage="pending_review")
+    d.at(minutes=1)
+    deadlines.sweep()
+    # a notice in every inbox
+    for u in db.session.execute(select(User).order_by(User.id)).scalars().all():
+        if db.session.execute(select(Notification.id).where(Notification.user_id == u.id)).first() is None:
+            notify(u.id, "system", "消息中心已开通", "报名审核、竞价提醒、成交结果、预警等消息会发送到这里；"
+                   "可在“通知方式”中选择同时接收邮件或短信。")
+    db.session.commit()
 
 
 def _print_logins() -> None:
@@ -337,3 +409,4 @@ def _print_logins() -> None:
     click.echo("  村集体（出让方）  village1 … village6")
     click.echo("  竞买人            " + " / ".join(b[0] for b in BIDDERS))
     click.echo("  担保机构          bank-gxrcb（广西鹿寨农村商业银行）")
+    click.echo("  行政监督          supervisor（县交易监管办）")

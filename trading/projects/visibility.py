@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from trading.accounts.models import Role, User
+from trading.accounts.guard import reads_as_staff
+from trading.accounts.models import User
 from trading.projects.models import Project
 
 
@@ -24,7 +25,7 @@ def published() -> ColumnElement[bool]:
 
 
 def can_see_private(project: Project, viewer: User | None) -> bool:
-    return viewer is not None and (viewer.role == Role.STAFF or viewer.id == project.owner_id)
+    return viewer is not None and (reads_as_staff(viewer) or viewer.id == project.owner_id)
 
 
 def can_see(project: Project, viewer: User | None) -> bool:
