@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -156,20 +157,39 @@ def rows(dataset: str, period: Period, filters: dict) -> Iterator[list]:
             "guarantees": _guarantee_rows}[dataset](period, filters)
 
 
+# OWASP's CSV-injection rule: a cell a spreadsheet program would read as a formula (or as a DDE call) starts with
+# one of these; such text gets a leading apostrophe, which shows as text and is never evaluated.
+# (The same helper as main's trading/exports.py, brought to this module.)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def safe_text(value: str) -> str:
+    """Spreadsheet-safe text: the one helper every CSV/XLSX export passes its text cells through. A plain
+    decimal number written as text by our own code (e.g. a negative rate "-0.0500") is left alone: it is a
+    number, not a formula."""
+    if value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _cell(v) -> str:
     if v is None:
         return ""
     if isinstance(v, Decimal):
         return format(v, "f")
+    if isinstance(v, str):
+        return safe_text(v)
     return str(v)
 
 
 def csv_stream(spec: Dataset, data: Iterable[list]) -> Iterator[str]:
     """UTF-8 CSV with a BOM (so spreadsheet programs read the Chinese), flushed every BATCH rows."""
     buf = io.StringIO()
-    w = csv.writer(buf)
     buf.write("\ufeff")
-    w.writerow(spec.columns)
+    csv.writer(buf).writerow(spec.columns)
+    # every data field quoted: a spreadsheet set to ';' as separator then cannot split "a;=1+1" into a formula cell
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL)
     for i, row in enumerate(data, 1):
         w.writerow([_cell(v) for v in row])
         if i % BATCH == 0:
