@@ -83,25 +83,42 @@ def index():
                            big=big, percent=percent, error=None)
 
 
+def _report_periods() -> tuple[Period | None, Period | None, str | None]:
+    """The report's period and the optional public-resource one (same start, its own end `public_to`)."""
+    period, error = _period()
+    if period is None:
+        return None, None, error
+    raw = (request.args.get("public_to") or "").strip()
+    if not raw:
+        return period, None, None
+    try:
+        return period, parse_period(period.start.isoformat(), raw, _today()), None
+    except PeriodError as exc:
+        return None, None, f"公共资源交易截止日期：{exc}"
+
+
 @bp.get("/stats/report")
 def report_page():
     page_user(Role.STAFF)
-    period, error = _period()
+    period, public, error = _report_periods()
+    keys = ("from", "to", "public_to")
     if period is None:
         return render_template("stats/report.html", error=error, rep=None,
-                               raw={"from": request.args.get("from", ""), "to": request.args.get("to", "")}), 422
-    rep = report.generate(period)
-    return render_template("stats/report.html", rep=rep, error=None,
-                           raw={"from": period.start.isoformat(), "to": period.end.isoformat()})
+                               raw={k: request.args.get(k, "") for k in keys}), 422
+    rep = report.generate(period, public)
+    raw = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    if public is not None:
+        raw["public_to"] = public.end.isoformat()
+    return render_template("stats/report.html", rep=rep, error=None, raw=raw)
 
 
 @bp.get("/stats/report.<fmt>")
 def report_download(fmt: str):
     page_user(Role.STAFF)
-    period, error = _period()
+    period, public, error = _report_periods()
     if period is None:
         abort(422, error)
-    rep = report.generate(period)
+    rep = report.generate(period, public)
     name = f"work-report-{period.start.isoformat()}-{period.end.isoformat()}"
     if fmt == "txt":
         return Response(rep.text(), mimetype="text/plain; charset=utf-8",
