@@ -14,6 +14,8 @@ each message to TRADING_PUSH_URL, outside any request:
 * **claimed, not locked**: a scheduler claims a message with one conditional UPDATE (a lease longer than the
   HTTP time-out) and commits before it sends, so no transaction stays open during the HTTP call and any
   number of schedulers send each message once;
+* **short sweeps**: the job stops at the first failure of a sweep and after 2 s of sending, so a slow platform
+  delays the scheduler's other jobs by one HTTP time-out at most;
 * **retried with backoff** (TRADING_PUSH_BACKOFF_SECONDS × 2^(attempts-1), capped at one hour) and
   **dead-lettered** after TRADING_PUSH_MAX_ATTEMPTS tries; staff redeliver from /staff/push.
 """
@@ -27,6 +29,7 @@ import json
 import logging
 import secrets
 import ssl
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -211,8 +214,15 @@ def _finish(msg_id: int, token: str, error: str | None, s: dict) -> None:
     db.session.commit()
 
 
+SWEEP_BUDGET_SECONDS = 2.0
+
+
 def deliver_due() -> int:
-    """The scheduler job: push due stream heads, one at a time, at most TRADING_PUSH_BATCH per sweep."""
+    """The scheduler job: push due stream heads, one at a time, at most TRADING_PUSH_BATCH per sweep.
+
+    The scheduler runs its jobs one after another, so this job keeps its share short: it stops at the first
+    failure of a sweep (the platform is likely down; the failed message waits out its backoff) and after
+    SWEEP_BUDGET_SECONDS of sending, so a slow platform delays the other jobs by one HTTP time-out at most."""
     s = _settings()
     if not s["url"]:
         return 0
@@ -221,7 +231,8 @@ def deliver_due() -> int:
         return 0
     lease = 2 * s["timeout"] + 10
     sent = 0
-    while sent < s["batch"]:
+    started = time.monotonic()
+    while sent < s["batch"] and time.monotonic() - started < SWEEP_BUDGET_SECONDS:
         heads = _heads(now(), s["batch"] - sent)
         db.session.rollback()
         if not heads:
@@ -238,7 +249,11 @@ def deliver_due() -> int:
             db.session.rollback()
             _finish(msg_id, token, error, s)
             sent += 1
-            progressed = progressed or error is None
+            if error is not None:
+                return sent
+            progressed = True
+            if time.monotonic() - started >= SWEEP_BUDGET_SECONDS:
+                return sent
         if not progressed:
             break
     return sent

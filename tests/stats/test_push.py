@@ -270,3 +270,16 @@ def test_no_url_no_push_and_plain_http_only_to_loopback(app):
     with app.app_context():
         app.config["TRADING_PUSH_URL"] = ""
         assert outbox.deliver_due() == 0
+
+
+def test_a_failing_platform_costs_one_try_per_sweep(app, push_config):
+    """The scheduler runs its jobs in turn: when the platform fails, the sweep stops at that message instead of
+    trying (and timing out on) every other project's message, so closing auctions is not held up."""
+    _enqueue(app, [("project:A", "announcement"), ("project:B", "announcement"), ("project:C", "announcement")])
+    with Receiver(["500"] * 10) as rx:
+        push_config(rx.url)
+        with app.app_context():
+            assert outbox.deliver_due() == 1
+            _db.session.remove()
+    assert rx.arrivals == 1
+    assert [a for _, a, _ in _states(app)] == [1, 0, 0]
