@@ -130,6 +130,10 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/stats/breakdown", PUBLIC),
     ("GET", "/api/v1/ocds/releases", PUBLIC),
     ("GET", "/api/v1/open-data/rural-deals", PUBLIC),
+    ("GET", "/api/v1/open-data/spec/<dataset>", PUBLIC),
+    ("GET", "/open-data", PUBLIC),
+    ("GET", "/open-data/ocds-bulk.json", PUBLIC),
+    ("GET", "/open-data/spec/<dataset>.csv", PUBLIC),
     ("GET", "/stats", PUBLIC),
     ("GET", "/stats/deals", PUBLIC),
     ("GET", "/stats/export/<dataset>.<fmt>", PUBLIC),  # registrations and guarantees: staff (tests/stats)

@@ -13,9 +13,21 @@ from trading.signals import Unwired, answer
 NEEDED = (*auction_signals.NEEDED, *project_signals.NEEDED)
 
 
+def _push_receivers() -> dict:
+    """The publishing receivers of trading.stats.push (the outbox), by signal: one more receiver each."""
+    from trading.stats.push import RECEIVERS
+
+    out: dict = {}
+    for signal, fn in RECEIVERS:
+        out.setdefault(signal, []).append(fn)
+    return out
+
+
 def _flow_receivers(signal) -> list:
-    """The receivers that move the flow (bid security); oversight's notice receivers only listen."""
-    return [r for r in signal.receivers_for(None) if not r.__module__.startswith("trading.oversight")]
+    """The receivers that move the flow (bid security); oversight's notices and the push outbox only listen."""
+    pushed = _push_receivers().get(signal, [])
+    return [r for r in signal.receivers_for(None)
+            if not r.__module__.startswith("trading.oversight") and r not in pushed]
 
 
 def test_every_signal_the_flow_needs_has_exactly_one_receiver_once_the_app_is_created(app):
@@ -34,6 +46,8 @@ def test_oversight_listens_for_its_notices(app):
                    auction_signals.bid_placed, auction_signals.project_closed, auction_signals.winner_defaulted,
                    project_signals.deal_completed, guarantee_signals.refund_due, guarantee_signals.claim_filed):
         assert [r.__module__ for r in signal.receivers_for(None)].count("trading.oversight.receivers") == 1, signal.name
+    for signal, fns in _push_receivers().items():
+        assert all(fn in list(signal.receivers_for(None)) for fn in fns), signal.name
 
 
 def test_creating_another_app_does_not_connect_a_receiver_twice(app, tmp_path):
@@ -42,7 +56,8 @@ def test_creating_another_app_does_not_connect_a_receiver_twice(app, tmp_path):
     for signal in NEEDED:
         assert len(_flow_receivers(signal)) == 1, signal.name
         assert len(signal.receivers) == len(set(signal.receivers)), signal.name
-    assert len(auction_signals.project_closed.receivers) == 2  # guarantees' and oversight's, once each
+    # guarantees' and oversight's, and the push outbox's, once each
+    assert len(auction_signals.project_closed.receivers) == 2 + len(_push_receivers().get(auction_signals.project_closed, []))
 
 
 def test_a_question_without_its_receiver_fails_loudly():

@@ -98,6 +98,19 @@ def load_config(overrides: dict | None = None) -> dict:
         "TRADING_RURAL_CENTER_NAME": os.environ.get("TRADING_RURAL_CENTER_NAME", "鹿寨县农村产权流转交易中心"),
         "TRADING_KEYS_DIR": os.environ.get("TRADING_KEYS_DIR", str(instance / "keys")),
         "TRADING_PUBLIC_URL": os.environ.get("TRADING_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # the national data sets (trading/stats/dataspec.py): the center's 统一社会信用代码 (18 characters; the
+        # 统一交易标识码 is built from it), the county's 6-digit 行政区划代码 and the 交易系统标识码 the platform assigned
+        "TRADING_CENTER_CREDIT_CODE": os.environ.get("TRADING_CENTER_CREDIT_CODE", ""),
+        "TRADING_REGION_CODE": os.environ.get("TRADING_REGION_CODE", "450223"),
+        "TRADING_PLATFORM_CODE": os.environ.get("TRADING_PLATFORM_CODE", ""),
+        # pushing to the provincial platform (trading/outbox.py); nothing is sent while TRADING_PUSH_URL is empty
+        "TRADING_PUSH_URL": os.environ.get("TRADING_PUSH_URL", ""),
+        "TRADING_PUSH_SECRET": os.environ.get("TRADING_PUSH_SECRET", ""),
+        "TRADING_PUSH_SIGNER": os.environ.get("TRADING_PUSH_SIGNER", "hmac-sha256"),
+        "TRADING_PUSH_TIMEOUT": _int_env("TRADING_PUSH_TIMEOUT", 5),
+        "TRADING_PUSH_MAX_ATTEMPTS": _int_env("TRADING_PUSH_MAX_ATTEMPTS", 8),
+        "TRADING_PUSH_BACKOFF_SECONDS": _int_env("TRADING_PUSH_BACKOFF_SECONDS", 30),
+        "TRADING_PUSH_BATCH": _int_env("TRADING_PUSH_BATCH", 20),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

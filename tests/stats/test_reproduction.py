@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 PUBLIC = "1—5月完成公共资源交易69宗，交易总额2.82亿元，节约资金581.57万元"
-RURAL = ("网上挂牌21宗，流转面积44.27亩，挂牌金额668.58万元；完成流转交易38宗，面积111.87亩，"
-         "交易金额465.29万元；出具交易鉴证书3宗，涉及面积99.92亩、金额104.12万元")
+# each label names its own figure: the listed area is not the transferred area (issue 17)
+RURAL = ("网上挂牌21宗，挂牌面积44.27亩，挂牌金额668.58万元；完成流转交易38宗，流转面积111.87亩，"
+         "成交金额465.29万元；出具交易鉴证书3宗，鉴证面积99.92亩、鉴证金额104.12万元，"
+         "涉及村集体经济收入104.12万元（年均11.24万元）")
 
 
 def test_report_cli_prints_the_published_figures_from_the_dataset(app, runner):
@@ -24,6 +26,38 @@ def test_report_cli_prints_the_published_figures_from_the_dataset(app, runner):
         again = runner.invoke(args=["demo", "--dataset", "luzhai-2025h1"])
     assert again.exit_code == 0
     assert runner.invoke(args=["report", "--from", "2025-01-01", "--to", "2025-06-30"]).output == r.output
+
+
+def test_one_run_reports_both_periods_as_the_county_does(app, runner, luzhai):
+    """The published report: public-resource figures for 1—5月, rural ones for 1—6月, in one run."""
+    r = runner.invoke(args=["report", "--from", "2025-01-01", "--to", "2025-06-30", "--public-to", "2025-05-31"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == "鹿寨县公共资源交易中心2025年1—6月交易工作情况"
+    assert lines[1] == "统计区间：公共资源交易 2025-01-01 至 2025-05-31；农村产权流转交易、电子保函 2025-01-01 至 2025-06-30（北京时间，按成交日期）"
+    assert PUBLIC + "，节资率" in r.output
+    assert "1—6月" + app.config["TRADING_RURAL_CENTER_NAME"] + RURAL + "；" in r.output
+    # a public-resource end before the start is refused like any reversed range
+    bad = runner.invoke(args=["report", "--from", "2025-06-01", "--to", "2025-06-30", "--public-to", "2025-05-31"])
+    assert bad.exit_code != 0 and "起始日期不能晚于截止日期" in bad.output
+
+
+def test_the_docx_has_the_county_heading_style_and_both_periods(client, luzhai, staff, login):
+    from docx import Document
+
+    login(staff)
+    r = client.get("/stats/report.docx?from=2025-01-01&to=2025-06-30&public_to=2025-05-31")
+    assert r.status_code == 200
+    doc = Document(io.BytesIO(r.data))
+    paras = [p for p in doc.paragraphs if p.text]
+    assert paras[0].style.name == "Title" and paras[0].text.endswith("2025年1—6月交易工作情况")
+    assert paras[0].style.font.size.pt == 22 and paras[0].style.font.name == "方正小标宋简体"
+    headings = [p for p in paras if p.style.name == "Heading 1"]
+    assert [h.text for h in headings][:2] == ["一、公共资源交易", "二、农村产权流转交易"]
+    assert headings[0].style.font.name == "黑体" and headings[0].style.font.size.pt == 16
+    assert doc.styles["Normal"].font.name == "仿宋_GB2312"
+    text = "\n".join(p.text for p in paras)
+    assert PUBLIC in text and RURAL in text and "公共资源交易 2025-01-01 至 2025-05-31" in text
 
 
 def test_api_figures_of_the_dataset_are_exact_to_the_fen(client, luzhai):

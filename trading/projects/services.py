@@ -14,6 +14,7 @@ from trading.accounts.models import Role, User
 from trading.clock import now, to_beijing
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
+from trading.projects import signals
 from trading.projects.models import CodeCounter, Project
 from trading.projects.rules import (
     FieldErrors,
@@ -223,6 +224,7 @@ def approve(actor: User, project: Project) -> Project:
     project.approved_at = now()
     project.ends_at = project.bidding_end
     audit.record("project.approve", f"project:{project.id}", {}, actor.username)
+    signals.project_announced.send(None, project=project, actor=actor.username)
     return project
 
 
@@ -239,6 +241,7 @@ def withdraw(actor: User, project: Project, reason: str) -> Project:
     project.status = _move(project, "withdraw")
     project.withdraw_reason = reason
     audit.record("project.withdraw", f"project:{project.id}", {"reason": reason}, actor.username)
+    signals.project_withdrawn.send(None, project=project, actor=actor.username, reason=reason)
     return project
 
 

@@ -102,3 +102,15 @@ def rural_deals():
 
     period = request_period()
     return jsonify(build(period))
+
+
+@api_bp.get("/open-data/spec/<dataset>")
+@doc("全国公共资源交易数据规范数据集：工程建设、政府采购、国有产权与土地、农村产权（公开）", auth=False, tag="open-data")
+def spec_dataset(dataset: str):
+    from trading.errors import NotFound
+    from trading.stats import dataspec
+
+    if dataset not in dataspec.DATASETS:
+        raise NotFound("没有这个数据集，可选：" + "、".join(dataspec.DATASETS))
+    period = request_period()
+    return jsonify(dataspec.as_json(dataset, period))

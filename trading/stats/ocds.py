@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from trading import interop
 from trading.accounts.models import OrgKind
 from trading.clock import isoformat, now
 from trading.extensions import db
@@ -125,6 +126,13 @@ def release_package(period: Period, uri: str) -> dict:
     counts = _tenderers([p.id for p in projects if p.closed_at is not None])
     certs = certificate_for([p.id for p in projects])
     releases = [release(p, counts.get(p.id, 0), getattr(certs.get(p.id), "issued_at", None)) for p in projects]
-    return {"uri": uri, "version": "1.1", "publishedDate": isoformat(now()),
-            "publisher": {"name": current_app.config["TRADING_CENTER_NAME"]},
-            "license": "https://creativecommons.org/licenses/by/4.0/", "releases": releases}
+    extensions: list[str] = []
+    for source in interop.OCDS_SOURCES.values():  # tenders (trading/interop.py) and any other registered source
+        releases.extend(source.releases(start, end))
+        extensions += [e for e in source.extensions if e not in extensions]
+    pkg: dict = {"uri": uri, "version": "1.1", "publishedDate": isoformat(now()),
+                 "publisher": {"name": current_app.config["TRADING_CENTER_NAME"]},
+                 "license": "https://creativecommons.org/licenses/by/4.0/", "releases": releases}
+    if extensions:
+        pkg["extensions"] = extensions
+    return pkg

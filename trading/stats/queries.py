@@ -69,6 +69,29 @@ def certificate_figures(start: datetime, end: datetime, kinds: tuple[str, ...] =
     return {"count": count, "revoked": revoked, "area_mu": area, "amount": amount}
 
 
+def collective_income(start: datetime, end: datetime, kinds: tuple[str, ...] = RURAL_KINDS) -> dict:
+    """The income village collectives receive under the deals certified in [start, end): Σ deal amount of the
+    certified deals whose owner is a village collective (村集体经济组织), over the whole term, and per year
+    (amount ÷ term; a deal without a term counts whole). Revoked certificates are left out."""
+    from certificates.models import Certificate as C
+    from trading.accounts.models import Organisation, OrgKind, User
+
+    P = Project
+    stmt = (select(P.id, P.kind, P.direction, P.price_unit, P.area_mu, P.term_years, P.start_price, P.budget,
+                   P.final_price, P.awarded_at, P.town)
+            .join(C, C.project_id == P.id).join(User, User.id == P.owner_id)
+            .join(Organisation, Organisation.id == User.org_id)
+            .where(C.issued_at >= start, C.issued_at < end, C.status != "revoked", P.kind.in_(kinds),
+                   Organisation.kind == OrgKind.VILLAGE_COLLECTIVE, P.final_price.is_not(None)))
+    total, annual = ZERO, ZERO
+    for r in db.session.execute(stmt):
+        row = DealRow(*r)  # type: ignore[arg-type]
+        amount = deal_total(row)
+        total += amount
+        annual += quantize(amount / row.term_years) if row.term_years else amount
+    return {"amount": total, "annual": annual}
+
+
 def certificate_for(project_ids: list[int]) -> dict[int, Any]:
     """The certificate of each project (by project id), for the disclosure page."""
     from certificates.models import Certificate

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 
 from trading.accounts.guard import page_user
 from trading.accounts.models import Role
@@ -36,7 +36,7 @@ def _setup(state) -> None:
     navigation.register(nav)
 
 
-nav = by_role({None: [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {})],
+nav = by_role({None: [("数据统计", "stats.index", {}), ("成交公示", "stats.deals", {}), ("开放数据", "stats.open_data", {})],
                Role.STAFF: [("工作报告", "stats.report_page", {})]})
 
 
@@ -83,25 +83,42 @@ def index():
                            big=big, percent=percent, error=None)
 
 
+def _report_periods() -> tuple[Period | None, Period | None, str | None]:
+    """The report's period and the optional public-resource one (same start, its own end `public_to`)."""
+    period, error = _period()
+    if period is None:
+        return None, None, error
+    raw = (request.args.get("public_to") or "").strip()
+    if not raw:
+        return period, None, None
+    try:
+        return period, parse_period(period.start.isoformat(), raw, _today()), None
+    except PeriodError as exc:
+        return None, None, f"公共资源交易截止日期：{exc}"
+
+
 @bp.get("/stats/report")
 def report_page():
     page_user(Role.STAFF)
-    period, error = _period()
+    period, public, error = _report_periods()
+    keys = ("from", "to", "public_to")
     if period is None:
         return render_template("stats/report.html", error=error, rep=None,
-                               raw={"from": request.args.get("from", ""), "to": request.args.get("to", "")}), 422
-    rep = report.generate(period)
-    return render_template("stats/report.html", rep=rep, error=None,
-                           raw={"from": period.start.isoformat(), "to": period.end.isoformat()})
+                               raw={k: request.args.get(k, "") for k in keys}), 422
+    rep = report.generate(period, public)
+    raw = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    if public is not None:
+        raw["public_to"] = public.end.isoformat()
+    return render_template("stats/report.html", rep=rep, error=None, raw=raw)
 
 
 @bp.get("/stats/report.<fmt>")
 def report_download(fmt: str):
     page_user(Role.STAFF)
-    period, error = _period()
+    period, public, error = _report_periods()
     if period is None:
         abort(422, error)
-    rep = report.generate(period)
+    rep = report.generate(period, public)
     name = f"work-report-{period.start.isoformat()}-{period.end.isoformat()}"
     if fmt == "txt":
         return Response(rep.text(), mimetype="text/plain; charset=utf-8",
@@ -111,6 +128,50 @@ def report_download(fmt: str):
                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
     abort(404)
+
+
+@bp.get("/open-data")
+def open_data():
+    """Links to every open data set: the OCDS package (period and bulk), the national data sets, rural deals."""
+    from trading.stats import dataspec
+
+    period, error = _period()
+    if period is None:
+        return render_template("stats/open_data.html", error=error, period=None, datasets=dataspec.DATASETS,
+                               raw={"from": request.args.get("from", ""), "to": request.args.get("to", "")}), 422
+    return render_template("stats/open_data.html", error=None, period=period, datasets=dataspec.DATASETS,
+                           raw={"from": period.start.isoformat(), "to": period.end.isoformat()})
+
+
+@bp.get("/open-data/ocds-bulk.json")
+def ocds_bulk():
+    """Every public-resource release since the first, as one downloadable OCDS release package."""
+    import json
+
+    from trading.stats import ocds
+
+    period = Period(date(2000, 1, 1), _today())
+    pkg = ocds.release_package(period, url_for("stats.ocds_bulk", _external=True))
+    return Response(json.dumps(pkg, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="ocds-releases-all.json"'})
+
+
+@bp.get("/open-data/spec/<dataset>.csv")
+def spec_csv(dataset: str):
+    from trading.stats import dataspec, exports
+
+    ds = dataspec.DATASETS.get(dataset)
+    if ds is None:
+        abort(404)
+    period, error = _period()
+    if period is None:
+        abort(422, error)
+    spec = exports.Dataset(ds.key, ds.title, ds.columns)
+    data = ([row.get(c) for c in ds.columns] for row in dataspec.rows(dataset, period))
+    name = f"spec-{dataset}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(stream_with_context(exports.csv_stream(spec, data)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @bp.get("/stats/deals")
