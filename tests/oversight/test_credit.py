@@ -122,12 +122,13 @@ def test_public_list_masks_an_individuals_id_number(app, api, factory):
 
 def test_a_winner_default_opens_a_draft_staff_confirm(hall, api, app):
     pid = hall.project()
-    hall.qualify(pid, "alice")
+    reg = hall.qualify(pid, "alice")["id"]
     hall.at(pid, 10)
     hall.bid(pid, "alice", "900.00")
     hall.at(pid, 1, from_end=True)
     hall.sweep()
-    r = api.post(f"/api/v1/projects/{pid}/winner-default", {"reason": "拒不签约", "award_next": False}, user=hall.staff)
+    r = api.post(f"/api/v1/projects/{pid}/winner-default",
+                 {"reason": "拒不签约", "award_next": False, "registration_id": reg}, user=hall.staff)
     assert r.status_code == 200, r.get_json()
     staff_all = api.get("/api/v1/credit?all=1", user=hall.staff).get_json()["items"]
     assert [(e["status"], e["cause"]) for e in staff_all] == [("draft", "winner_default")]

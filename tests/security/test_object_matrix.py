@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 from datetime import timedelta
 
@@ -137,7 +138,8 @@ def test_reserve_price_only_for_owner_and_staff(world):
         if world.user[viewer]:
             c.post("/login", data={"username": world.user[viewer], "password": "passw0rd-test"})
         html = c.get(f"/projects/{world.pid}").get_data(as_text=True)
-        return "850" in html
+        # the reserve as money (850.00), not "850" inside a timestamp's digits
+        return re.search(r"(?<![\d.,])850\.00", html) is not None
     _check(want, page_probe)
 
 
