@@ -38,10 +38,11 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -x -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check trading auctions guarantees certificates tests bench
+	$(BIN)/ruff check trading auctions guarantees certificates tenders tests bench
 	$(BIN)/mypy trading/rules.py trading/services.py trading/money.py trading/clock.py \
 	  $(wildcard auctions/rules.py auctions/services.py guarantees/rules.py guarantees/services.py \
-	  certificates/rules.py certificates/services.py)
+	  certificates/rules.py certificates/services.py tenders/rules.py tenders/states.py tenders/sealing.py \
+	  tenders/services.py tenders/bidding.py tenders/evaluation.py)
 
 bench: install
 	$(BIN)/python -m bench.run

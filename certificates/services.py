@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from certificates import rules
+from certificates import rules, signals
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
 from trading.clock import isoformat, now, to_beijing
@@ -108,6 +108,10 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
     reason = _resolvable(obj, reason)
     obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.DISMISSED, reason,
                                                                     actor.username, now())
+    if obj.project_id is None:  # a tender lot's: its package records and reacts
+        db.session.flush()
+        signals.objection_resolved.send(obj, actor=actor, reason=reason, upheld=False)
+        return obj
     audit.record("objection.dismiss", f"project:{obj.project_id}", {"objection": obj.id, "reason": reason},
                  actor.username)
     return obj
@@ -116,6 +120,12 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
 def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bool) -> Objection:
     """Upheld: the award is annulled; the next-best bidder is awarded (递补) or the project fails."""
     reason = _resolvable(obj, reason)
+    if obj.project_id is None:  # a tender lot's: its package strikes the candidate
+        obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
+                                                                        actor.username, now())
+        db.session.flush()
+        signals.objection_resolved.send(obj, actor=actor, reason=reason, upheld=True)
+        return obj
     project = lock(Project, obj.project_id)
     if project is None or project.status != ProjectStatus.AWARDED:
         raise Conflict("该项目的成交结果已不在可撤销状态", code="not_awarded")

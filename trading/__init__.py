@@ -100,6 +100,7 @@ def register_features(app: Flask) -> None:
     import auctions
     import certificates
     import guarantees
+    import tenders
 
-    for feature in (guarantees, auctions, certificates):
+    for feature in (guarantees, auctions, certificates, tenders):
         feature.init_app(app)

@@ -43,7 +43,7 @@ def create_user(username: str, password: str, role: str, *, display_name: str = 
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         errors["username"] = "用户名须为1至64个字符，不含空格"
     if role not in {r.value for r in Role}:
-        errors["role"] = "角色无效，可选：bidder、collective、staff、guarantor"
+        errors["role"] = "角色无效，可选：bidder、collective、staff、guarantor、expert"
     if check_strength and (msg := check_password_strength(password or "")):
         errors["password"] = msg
     if errors:

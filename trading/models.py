@@ -22,10 +22,11 @@ class Role(StrEnum):
     COLLECTIVE = "collective"
     STAFF = "staff"
     GUARANTOR = "guarantor"
+    EXPERT = "expert"
 
 
 ROLE_LABELS = {Role.BIDDER: "竞买人", Role.COLLECTIVE: "出让方（村集体/招标人）", Role.STAFF: "交易中心工作人员",
-               Role.GUARANTOR: "担保机构"}
+               Role.GUARANTOR: "担保机构", Role.EXPERT: "评标专家"}
 
 
 class OrgKind(StrEnum):

@@ -46,7 +46,10 @@ def _project(project_id: int) -> Project:
 def review():
     rows = db.session.execute(select(Project).where(Project.status == ProjectStatus.PENDING_REVIEW)
                               .order_by(Project.submitted_at, Project.id)).scalars().all()
-    return render_template("staff/review.html", rows=rows, reason_form=ReasonForm())
+    from trading import review_queue
+
+    return render_template("staff/review.html", rows=rows, reason_form=ReasonForm(),
+                           others=review_queue.pending_items())
 
 
 @bp.post("/projects/<int:project_id>/approve")
