@@ -76,7 +76,7 @@ def register(actor: User, lot_id: int, security: object, *, ip: str | None = Non
         raise Forbidden("本项目为邀请招标，您不在受邀投标人名单中", code="not_invited")
     kind, guarantee_no = _parse_security(security)
     if reg is None:
-        reg = Registration(project_id=None, bidder_id=actor.id, bidder_no=_lot_bidder_no(lot))
+        reg = Registration(project_id=None, bidder_id=actor.id, bidder_no=_lot_bidder_no(lot), security_type=kind)
         db.session.add(reg)
         db.session.flush()
         db.session.add(LotRegistration(registration_id=reg.id, lot_id=lot.id, bidder_id=actor.id))
