@@ -131,7 +131,11 @@ def upload_document(tender_id: int):
                       fields={"file": "不能超过 20 MB"}) from None
     if upload is None:
         raise Invalid("请以 multipart 字段 file 上传 PDF 文件", fields={"file": "必填"})
-    data = upload.read(services.MAX_DOCUMENT_BYTES + 1)
+    try:
+        data = upload.read(services.MAX_DOCUMENT_BYTES + 1)
+    finally:
+        for stream in request.files.values():
+            stream.close()
     document = services.add_document(user, tender, title=title, filename=upload.filename or "", data=data)
     db.session.commit()
     return jsonify(serialize.document_json(document), 201)

@@ -4,7 +4,6 @@ experts — and moves the frozen clock through the deadline, the decryption wind
 from __future__ import annotations
 
 import base64
-import io
 import json
 import secrets
 from datetime import timedelta
@@ -153,10 +152,15 @@ class Hall:
             assert r.status_code == 200, r.get_json()
 
     def document(self, data: bytes, title: str = "招标文件", tender_id: int = 1, user: str | None = None):
-        return self.api.client.post(f"/api/v1/tenders/{tender_id}/documents",
-                                    data={"title": title, "file": (io.BytesIO(data), "doc.pdf")},
+        # the body is built in memory (the test client would spool a large one to a temporary file that a refused
+        # request never closes)
+        boundary = "----tradehall" + secrets.token_hex(8)
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n{title}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.pdf\"\r\n"
+                f"Content-Type: application/pdf\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        return self.api.client.post(f"/api/v1/tenders/{tender_id}/documents", data=body,
                                     headers={"Authorization": f"Bearer {self.api.token(user or self.owner)}"},
-                                    content_type="multipart/form-data")
+                                    content_type=f"multipart/form-data; boundary={boundary}")
 
     def delete(self, url: str, user: str):
         return self.api.client.delete(url, headers={"Authorization": f"Bearer {self.api.token(user)}"})
