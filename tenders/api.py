@@ -377,6 +377,7 @@ def submit_scores(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/evaluation")
+@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.BIDDER, "supervisor")
 @doc("评标结果与排名", tag="tenders")
 def get_evaluation(lot_id: int):
     user = require_user()
@@ -394,6 +395,7 @@ def get_evaluation(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/evaluation/report.pdf")
+@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.BIDDER, "supervisor")
 @doc("评标报告（签章 PDF）", tag="tenders")
 def evaluation_report(lot_id: int):
     user = require_user()

@@ -153,7 +153,7 @@ class Factory:
             if existing is not None:  # fixtures may ask for the same person twice
                 return existing.id, username
             kind = {"bidder": "cooperative", "collective": "village_collective", "staff": "center",
-                    "guarantor": "guarantor"}[role]
+                    "guarantor": "guarantor", "expert": "company"}[role]
             code = make_resident_id(self.n) if kind == "individual" else make_uscc(self.n * 7919)
             org = create_org(org_name or f"{username}的组织", kind, code, code=kw.pop("org_code", None))
             user = create_user(username, PASSWORD, role, org=org, **kw)
