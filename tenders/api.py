@@ -291,7 +291,7 @@ def opening(lot_id: int):
         raise Forbidden("开标前仅投标人、招标人和工作人员可查看", code="forbidden")
     status = services.lot_status(lot)
     bids = []
-    if now() >= lot.tender.bid_deadline and lot.opened_at is not None:  # names only once the lot opens
+    if status == "opening" or lot.opened_at is not None:  # names only once the lot opens (never if it did not)
         for bid in bidding.bids_of(lot):
             bids.append({"bidder_org": serialize.org_name(bid.bidder),
                          "price": to_str(bid.price) if revealed else None, "decrypted": bid.status == "decrypted",
