@@ -103,13 +103,16 @@ def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: s
     if registration.id is None:
         db.session.add(registration)
         db.session.flush()
+    project: Project | None = None
     if terms is None:
         project, bidder = _project_and_bidder(registration)
         code = project.code
     else:
-        bidder = registration.bidder or db.session.get(User, registration.bidder_id)
-        code = terms.code
-    g = check_guarantee(guarantee_no, bidder=bidder.username, project=None if terms else project,
+        found = registration.bidder or db.session.get(User, registration.bidder_id)
+        if found is None:
+            raise NotFound("报名记录缺少竞买人", code="not_found")
+        bidder, code = found, terms.code
+    g = check_guarantee(guarantee_no, bidder=bidder.username, project=project,
                         registration_id=registration.id, for_update=True, terms=terms)
     if g.status == GS.ATTACHED:  # already attached to this registration
         return g
