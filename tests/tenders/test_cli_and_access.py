@@ -95,3 +95,18 @@ def test_opening_and_evaluation_reads_by_role(hall, api):
     assert api.get(f"/api/v1/lots/{lot_id}/evaluation", user="alpha").status_code == 200
     r = api.post(f"/api/v1/lots/{lot_id}/objections", {"reason": "我不是投标人但想异议"}, user="stranger")
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "not_registered"
+
+
+def test_a_submitted_tender_appears_in_the_staff_review_queue(hall, api, client):
+    from tests.test_permissions import world_user_id
+
+    r = api.post("/api/v1/tenders", tender_body(title="县医院采购项目"), user=hall.owner)
+    tid = r.get_json()["id"]
+    api.post(f"/api/v1/tenders/{tid}/submit", user=hall.owner)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(world_user_id(hall.app, hall.staff))
+        session["_fresh"] = True
+    page = client.get("/staff/review").get_data(as_text=True)
+    assert "县医院采购项目" in page and r.get_json()["code"] in page
+    api.post(f"/api/v1/tenders/{tid}/approve", user=hall.staff)
+    assert "县医院采购项目" not in client.get("/staff/review").get_data(as_text=True)
