@@ -300,7 +300,7 @@ def opening(lot_id: int):
     return jsonify({"status": status, "bids": bids, "server_time": isoformat(now()),
                     "bid_deadline": isoformat(lot.tender.bid_deadline), "decrypt_ends_at": isoformat(lot.decrypt_ends_at),
                     "budget": to_str(lot.budget) if revealed else None,
-                    "record_sha256": lot.opening_record_sha256})
+                    "record": lot.opening_record, "record_sha256": lot.opening_record_sha256})
 
 
 # ------------------------------------------------------------------ committee and scores

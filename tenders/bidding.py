@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 
@@ -248,7 +249,8 @@ def _reveal(lot: Lot, actor: str) -> str:
             bid.rejection = "over_budget"
     valid = [b for b in bids if b.status == B.DECRYPTED and b.rejection is None]
     lot.revealed_at = now()
-    record = opening_record(lot, bids)
+    record = json.loads(canonical(opening_record(lot, bids)))
+    lot.opening_record = record
     lot.opening_record_sha256 = hashlib.sha256(canonical(record)).hexdigest()
     if len(valid) < 3:
         lot.status, lot.failure_reason = lot_next(lot.status, "fail"), "fewer_than_three"

@@ -66,6 +66,7 @@ class Lot(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the deadline passed: opening began
     decrypt_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # prices revealed (status opened)
+    opening_record: Mapped[dict | None] = mapped_column(JSON)  # 开标记录, exactly as hashed into the audit log
     opening_record_sha256: Mapped[str | None] = mapped_column(String(64))
     draw_seed: Mapped[str | None] = mapped_column(String(64))
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

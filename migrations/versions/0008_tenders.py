@@ -124,6 +124,7 @@ def upgrade():
     sa.Column('opened_at', trading.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decrypt_ends_at', trading.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revealed_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opening_record', sa.JSON(), nullable=True),
     sa.Column('opening_record_sha256', sa.String(length=64), nullable=True),
     sa.Column('draw_seed', sa.String(length=64), nullable=True),
     sa.Column('evaluated_at', trading.types.UTCDateTime(timezone=True), nullable=True),

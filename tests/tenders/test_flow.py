@@ -23,6 +23,20 @@ def test_full_tender_flow(app, hall, api, signing_keys):
     body = r.get_json()
     assert body["status"] == "opened"
     assert {b["bidder_org"]: b["price"] for b in body["bids"]} == {org(n): p for n, p in PRICES.items()}
+    # the opening record (开标记录) is served exactly as hashed into the audit log
+    import hashlib
+    import json
+
+    record = body["record"]
+    assert {row["bidder_org"]: row["price"] for row in record["bids"]} == {org(n): p for n, p in PRICES.items()}
+    canon = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert hashlib.sha256(canon).hexdigest() == body["record_sha256"]
+    from trading.models import AuditEntry
+
+    with app.app_context():
+        opened = _db.session.execute(_db.select(AuditEntry).where(AuditEntry.action == "lot.opened")).scalar_one()
+        assert opened.data["record_sha256"] == body["record_sha256"]
+        _db.session.remove()
     hall.experts(7)
     members = hall.committee(lot_id)
     assert len(members) == 5
