@@ -246,3 +246,16 @@ def test_upheld_objection_strikes_the_first_candidate(hall, api, signing_keys):
     assert r.status_code == 200, r.get_json()
     r = api.post(f"/api/v1/lots/{lot_id}/award", user=hall.staff)
     assert r.status_code == 200 and r.get_json()["winner"]["bidder_org"] == org("alpha")
+
+
+def test_lowest_price_evaluation_ranks_by_price(hall, api, signing_keys):
+    lots = [{"name": "货物包", "budget": "500000.00", "security_amount": "10000.00", "speciality": "goods",
+             "committee_size": 5, "criteria": []}]
+    lot_id = hall.opened_lot({"alpha": "480000.00", "beta": "450000.00", "gamma": "470000.00"}, kind="procurement",
+                             evaluation="lowest_price", lots=lots)
+    hall.experts(5, speciality="goods")
+    members = hall.committee(lot_id)
+    hall.score_all(lot_id, members, {org(n): {} for n in ("alpha", "beta", "gamma")})
+    ranking = api.get(f"/api/v1/lots/{lot_id}/evaluation", user=hall.staff).get_json()["ranking"]
+    assert [(r["rank"], r["bidder_org"], r["price"], r["total"]) for r in ranking] == [
+        (1, org("beta"), "450000.00", None), (2, org("gamma"), "470000.00", None), (3, org("alpha"), "480000.00", None)]
