@@ -38,12 +38,13 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -x -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check trading auctions guarantees certificates tests bench
+	$(BIN)/ruff check trading auctions guarantees certificates tenders tests bench
 	$(BIN)/mypy trading/projects/rules.py trading/projects/services.py trading/money.py trading/clock.py \
 	  trading/signals.py trading/oversight/rules.py trading/oversight/deadlines.py trading/oversight/ratings.py \
 	  trading/accounts/notifications.py trading/accounts/delivery.py trading/accounts/credit_list.py \
 	  $(wildcard auctions/rules.py auctions/services.py guarantees/rules.py guarantees/services.py \
-	  certificates/rules.py certificates/services.py)
+	  certificates/rules.py certificates/services.py tenders/rules.py tenders/states.py tenders/sealing.py \
+	  tenders/services.py tenders/bidding.py tenders/evaluation.py)
 	$(BIN)/lint-imports
 
 bench: install

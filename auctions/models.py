@@ -31,7 +31,8 @@ class SecurityType(StrEnum):
 class Registration(db.Model):
     __tablename__ = "registrations"
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    # NULL for a tender lot's registration (the tenders package links it to its lot)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     bidder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # anonymous number shown in the auction room; random, so it reveals nothing of the order
     bidder_no: Mapped[str] = mapped_column(String(16))
@@ -45,7 +46,7 @@ class Registration(db.Model):
     # set when an award to this bidder is annulled (default or upheld objection): skipped by 递补
     annulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    project: Mapped[Project] = relationship()
+    project: Mapped[Project | None] = relationship()
     bidder: Mapped[User] = relationship()
 
     __table_args__ = (UniqueConstraint("project_id", "bidder_id"), UniqueConstraint("project_id", "bidder_no"))

@@ -95,6 +95,8 @@ def register(actor: User, project_id: int, security: object, *, ip: str | None =
 
 
 def _project_open_for_review(reg: Registration) -> None:
+    if reg.project is None:
+        raise Conflict("招标标段的报名实行资格后审，由评标委员会审查，无需在此审核或撤回", code="invalid_state")
     if effective_status(reg.project) in CLOSED or reg.project.status == ProjectStatus.WITHDRAWN:
         raise Conflict("项目竞价已结束或已撤回，不能再审核报名", code="invalid_state")
 
@@ -144,6 +146,8 @@ def confirm_deposit(actor: User, reg: Registration) -> Registration:
 def withdrawal_open(reg: Registration) -> bool:
     """The withdrawal window: before registration_end, while the project is announced — never once bidding has
     begun (even when registration_end lies later: a leader could walk away) nor after the listing is withdrawn."""
+    if reg.project is None:  # a tender lot's registration
+        return False
     return now() < reg.project.registration_end and effective_status(reg.project) == ProjectStatus.ANNOUNCED
 
 
@@ -157,6 +161,8 @@ def withdraw(actor: User, reg: Registration) -> Registration:
     if reg.bidder_id != actor.id:
         raise Forbidden("只能撤回本人的报名", code="forbidden")
     _require_status(reg, RS.PENDING, RS.QUALIFIED)
+    if reg.project is None:  # a tender lot's registration (资格后审): tenders decides
+        raise Conflict("招标标段的报名实行资格后审，由评标委员会审查，无需在此审核或撤回", code="invalid_state")
     if not withdrawal_open(reg):
         raise Conflict("报名已截止或竞价已开始，不能撤回报名", code="registration_closed")
     reg.status, reg.decided_at = RS.WITHDRAWN, now()
@@ -181,5 +187,6 @@ def list_for_project(project: Project, status: str | None = None) -> list[Regist
 
 
 def list_for_bidder(user: User) -> list[Registration]:
-    return list(db.session.execute(select(Registration).where(Registration.bidder_id == user.id)
+    return list(db.session.execute(select(Registration).where(Registration.bidder_id == user.id,
+                                                              Registration.project_id.is_not(None))
                                    .order_by(Registration.created_at.desc())).scalars())

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from auctions import signals as sec
+from auctions import subjects
 from auctions.models import REGISTRATION_LABELS, Bid, Registration, RegistrationStatus, SealedBid
 from auctions.registrations import registration_of
 from auctions.rules import PRIORITY_LABEL
@@ -26,9 +27,11 @@ S = ProjectStatus
 
 
 def registration_json(reg: Registration, *, with_bidder: bool = False) -> dict:
+    subject = subjects.describe(reg)
     out = {
-        "id": reg.id, "project_id": reg.project_id, "project_code": reg.project.code,
-        "project_title": reg.project.title, "status": reg.status,
+        **{k: v for k, v in subject.items() if k not in ("code", "title")},
+        "id": reg.id, "project_id": reg.project_id, "project_code": subject["code"],
+        "project_title": subject["title"], "status": reg.status,
         "status_label": REGISTRATION_LABELS.get(RegistrationStatus(reg.status), reg.status),
         "bidder_no": reg.bidder_no, "security_type": reg.security_type, "security_ready": sec.security_ready(reg),
         "reason": reg.reason, "created_at": isoformat(reg.created_at), "decided_at": isoformat(reg.decided_at),

@@ -33,7 +33,8 @@ class CertificateStatus(StrEnum):
 class Objection(db.Model):
     __tablename__ = "objections"
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    # NULL for an objection to a tender lot's candidates (the tenders package links it to its lot)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
     name: Mapped[str] = mapped_column(String(100))
@@ -45,7 +46,7 @@ class Objection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    project: Mapped[Project] = relationship()
+    project: Mapped[Project | None] = relationship()
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_objections_project_status", "project_id", "status"),)

@@ -91,6 +91,11 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
         if not ok:
             reason += f"（{why}）"
         return {"valid": False, "number": claimed.number, "status": claimed.status, "reason": reason}
+    from certificates.signals import verify_unrecognised
+
+    for _receiver, answer in verify_unrecognised.send(data, digest=digest):
+        if answer:
+            return answer
     reason = "不是本中心签发的鉴证书文件" + ("" if ok else f"（{why}）")
     return {"valid": False, "number": None, "status": None, "reason": reason}
 

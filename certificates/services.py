@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from auctions.registrations import registration_of
 from auctions.services import annul_award
-from certificates import rules
+from certificates import rules, signals
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
 from trading.accounts.credit import mask_personal_id
@@ -104,6 +104,10 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
     reason = _resolvable(obj, reason)
     obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.DISMISSED, reason,
                                                                     actor.username, now())
+    if obj.project_id is None:  # a tender lot's: its package records and reacts
+        db.session.flush()
+        signals.objection_resolved.send(obj, actor=actor, reason=reason, upheld=False)
+        return obj
     audit.record("objection.dismiss", f"project:{obj.project_id}", {"objection": obj.id, "reason": reason},
                  actor.username)
     return obj
@@ -111,6 +115,13 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
 
 def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bool) -> Objection:
     """Upheld: the award is annulled; the next-best bidder is awarded (递补) or the project fails."""
+    if obj.project_id is None:  # a tender lot's: its package strikes the candidate
+        reason = _resolvable(obj, reason)
+        obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
+                                                                        actor.username, now())
+        db.session.flush()
+        signals.objection_resolved.send(obj, actor=actor, reason=reason, upheld=True)
+        return obj
     project = lock(Project, obj.project_id)
     db.session.refresh(obj)  # re-read under the project's lock: a concurrent twin may have upheld it already, and
     reason = _resolvable(obj, reason)  # must not then annul the promoted runner-up as well (issue 12, finding 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from auctions import subjects
 from guarantees.models import Claim, Deposit, Guarantee, Guarantor, GuarantorKey
 from guarantees.services import status_of
 from guarantees.states import CLAIM_LABELS, DEPOSIT_LABELS, GUARANTEE_LABELS
@@ -51,7 +52,7 @@ def guarantee_json(g: Guarantee, *, full: bool = True) -> dict:
 def deposit_json(d: Deposit) -> dict:
     reg = d.registration
     return {"id": d.id, "registration_id": d.registration_id, "project_id": reg.project_id,
-            "project_code": reg.project.code, "bidder": reg.bidder.username, "bidder_name": reg.bidder.name,
+            "project_code": subjects.describe(reg)["code"], "bidder": reg.bidder.username, "bidder_name": reg.bidder.name,
             "amount": to_str(d.amount), "status": d.status, "status_label": DEPOSIT_LABELS.get(d.status, d.status),
             "refund_due": d.status == "received" and d.refund_due_at is not None,
             "opened_at": isoformat(d.opened_at), "received_at": isoformat(d.received_at),

@@ -5,6 +5,7 @@ They flush and audit inside the caller's transaction and raise typed errors; cal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -57,6 +58,17 @@ def can_view(g: Guarantee, user: User | None) -> bool:
     return user.role == Role.BIDDER and user.username == g.applicant
 
 
+@dataclass(frozen=True)
+class SecurityTerms:
+    """What a registration's security must satisfy when its subject is not a project (a tender lot): the code the
+    guarantee names, the least amount, and the window it must cover (valid from ≤ cover_from, until ≥ cover_until)."""
+
+    code: str
+    amount: Decimal
+    cover_from: datetime
+    cover_until: datetime
+
+
 def _project_and_bidder(registration: Registration) -> tuple[Project, User]:
     project = registration.project or db.session.get(Project, registration.project_id)
     bidder = registration.bidder or db.session.get(User, registration.bidder_id)
@@ -65,8 +77,8 @@ def _project_and_bidder(registration: Registration) -> tuple[Project, User]:
     return project, bidder
 
 
-def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registration_id: int | None = None,
-                    for_update: bool = False) -> Guarantee:
+def check_guarantee(guarantee_no: str, *, bidder: str, project: Project | None, registration_id: int | None = None,
+                    for_update: bool = False, terms: SecurityTerms | None = None) -> Guarantee:
     """The registration checks of docs/api.md, in order; raises Invalid with the guarantee error code."""
     g = find_guarantee(guarantee_no)
     if g is None:
@@ -76,22 +88,35 @@ def check_guarantee(guarantee_no: str, *, bidder: str, project: Project, registr
         g = lock(Guarantee, g.id)
     facts = SecurityCheck(g.applicant, g.project_code, g.amount, covered_from(g.valid_from, g.issued_at), g.valid_until,
                           status_of(g), g.registration_id)
-    err = security_error(facts, bidder=bidder, project_code=project.code, deposit=project.deposit,
-                         bidding_start=project.bidding_start, bidding_end=project.bidding_end,
+    if terms is None:
+        assert project is not None
+        terms = SecurityTerms(project.code, project.deposit, project.bidding_start, project.bidding_end)
+    err = security_error(facts, bidder=bidder, project_code=terms.code, deposit=terms.amount,
+                         bidding_start=terms.cover_from, bidding_end=terms.cover_until,
                          registration_id=registration_id)
     if err:
         raise Invalid(err[1], code=err[0])
     return g
 
 
-def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: str) -> Guarantee:
-    """Check the guarantee against the registration (docs/api.md order) and attach it under a row lock."""
+def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: str,
+                      terms: SecurityTerms | None = None) -> Guarantee:
+    """Check the guarantee against the registration (docs/api.md order) and attach it under a row lock.
+    `terms` replace the project's for a registration without one (a tender lot)."""
     if registration.id is None:
         db.session.add(registration)
         db.session.flush()
-    project, bidder = _project_and_bidder(registration)
-    g = check_guarantee(guarantee_no, bidder=bidder.username, project=project, registration_id=registration.id,
-                        for_update=True)
+    project: Project | None = None
+    if terms is None:
+        project, bidder = _project_and_bidder(registration)
+        code = project.code
+    else:
+        found = registration.bidder or db.session.get(User, registration.bidder_id)
+        if found is None:
+            raise NotFound("报名记录缺少竞买人", code="not_found")
+        bidder, code = found, terms.code
+    g = check_guarantee(guarantee_no, bidder=bidder.username, project=project,
+                        registration_id=registration.id, for_update=True, terms=terms)
     if g.status == GS.ATTACHED:  # already attached to this registration
         return g
     again = g.status == GS.RELEASED
@@ -101,7 +126,7 @@ def verify_and_attach(*, guarantee_no: str, registration: Registration, actor: s
     g.closed_at = g.close_reason = None
     db.session.flush()
     audit.record("guarantee.attach", f"guarantee:{g.guarantee_no}",
-                 {"registration": registration.id, "project": project.code, "amount": g.amount, "again": again},
+                 {"registration": registration.id, "project": code, "amount": g.amount, "again": again},
                  actor)
     return g
 
@@ -128,7 +153,7 @@ def _locked_guarantee(registration: Registration) -> Guarantee | None:
     return lock(Guarantee, g.id) if g is not None else None
 
 
-def open_deposit(registration: Registration, actor: str) -> Deposit:
+def open_deposit(registration: Registration, actor: str, terms: SecurityTerms | None = None) -> Deposit:
     """A cash deposit of the project's `deposit`, awaiting receipt (idempotent per registration).
 
     A bidder who withdrew and registers again keeps a deposit the center still holds: its refund is called off.
@@ -144,12 +169,14 @@ def open_deposit(registration: Registration, actor: str) -> Deposit:
             audit.record("deposit.refund_cancelled", f"deposit:{existing.id}",
                          {"registration": registration.id, "reason": "竞买人重新报名"}, actor)
         return existing
-    project, _ = _project_and_bidder(registration)
-    dep = Deposit(registration_id=registration.id, amount=project.deposit, status=DS.AWAITING, opened_at=now())
+    if terms is None:
+        project, _ = _project_and_bidder(registration)
+        terms = SecurityTerms(project.code, project.deposit, project.bidding_start, project.bidding_end)
+    dep = Deposit(registration_id=registration.id, amount=terms.amount, status=DS.AWAITING, opened_at=now())
     db.session.add(dep)
     db.session.flush()
     audit.record("deposit.open", f"deposit:{dep.id}",
-                 {"registration": registration.id, "project": project.code, "amount": dep.amount}, actor)
+                 {"registration": registration.id, "project": terms.code, "amount": dep.amount}, actor)
     return dep
 
 

@@ -26,6 +26,8 @@ LISTERS = frozenset({"collective", "staff"})
 BIDDER = frozenset({"bidder"})
 GUARANTOR = frozenset({"guarantor"})
 GUARANTEE_READERS = frozenset({"bidder", "guarantor", "staff"})  # applicant, issuer's users, staff
+EXPERT = frozenset({"expert"})
+TENDER_PARTIES = frozenset({"bidder", "collective", "staff", "expert"})  # each further limited to its own lots
 
 ACCESS: list[tuple[str, str, frozenset[str]]] = [
     # pages
@@ -139,6 +141,42 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/stats/export/<dataset>.<fmt>", PUBLIC),  # registrations and guarantees: staff (tests/stats)
     ("GET", "/stats/report", STAFF),
     ("GET", "/stats/report.<fmt>", STAFF),
+    # tenders (API.md "Tenders"); ownership, registration and membership are checked in tests/tenders
+    ("POST", "/api/v1/tenders", LISTERS),
+    ("GET", "/api/v1/tenders", PUBLIC),
+    ("GET", "/api/v1/tenders/<int:tender_id>", PUBLIC),
+    ("POST", "/api/v1/tenders/<int:tender_id>/submit", COLLECTIVE),
+    ("POST", "/api/v1/tenders/<int:tender_id>/approve", STAFF),
+    ("POST", "/api/v1/tenders/<int:tender_id>/reject", STAFF),
+    ("POST", "/api/v1/tenders/<int:tender_id>/withdraw", LISTERS),
+    ("POST", "/api/v1/tenders/<int:tender_id>/documents", LISTERS),
+    ("GET", "/api/v1/tenders/<int:tender_id>/documents", PUBLIC),
+    ("GET", "/api/v1/tenders/<int:tender_id>/documents/<int:document_id>", PUBLIC),
+    ("POST", "/api/v1/tenders/<int:tender_id>/clarifications", LISTERS),
+    ("GET", "/api/v1/tenders/<int:tender_id>/clarifications", PUBLIC),
+    ("GET", "/api/v1/lots/<int:lot_id>", PUBLIC),
+    ("POST", "/api/v1/lots/<int:lot_id>/registrations", BIDDER),
+    ("GET", "/api/v1/lots/<int:lot_id>/registrations", LISTERS),  # the tenderee after the deadline
+    ("*", "/api/v1/lots/<int:lot_id>/bid", BIDDER),
+    ("POST", "/api/v1/lots/<int:lot_id>/bid/decrypt", BIDDER),
+    ("GET", "/api/v1/lots/<int:lot_id>/opening", PUBLIC),  # before the reveal: its bidders, tenderee, staff
+    ("POST", "/api/v1/lots/<int:lot_id>/committee", STAFF),
+    ("GET", "/api/v1/lots/<int:lot_id>/committee", frozenset({"staff", "collective", "expert"})),
+    ("*", "/api/v1/lots/<int:lot_id>/scores", EXPERT),
+    ("POST", "/api/v1/lots/<int:lot_id>/scores/submit", EXPERT),
+    ("GET", "/api/v1/lots/<int:lot_id>/evaluation", TENDER_PARTIES),
+    ("GET", "/api/v1/lots/<int:lot_id>/evaluation/report.pdf", TENDER_PARTIES),
+    ("POST", "/api/v1/lots/<int:lot_id>/publicize", STAFF),
+    ("POST", "/api/v1/lots/<int:lot_id>/objections", BIDDER),
+    ("GET", "/api/v1/lots/<int:lot_id>/objections", STAFF),
+    ("POST", "/api/v1/lots/<int:lot_id>/award", STAFF),
+    ("POST", "/api/v1/lots/<int:lot_id>/winner-default", STAFF),
+    ("GET", "/api/v1/tender-papers/<number>", PUBLIC),
+    ("GET", "/api/v1/tender-papers/<number>/pdf", PUBLIC),
+    ("GET", "/api/v1/me/tender-notices", SIGNED_IN),
+    ("GET", "/api/v1/experts", STAFF),
+    ("POST", "/api/v1/experts/<username>/suspend", STAFF),
+    ("POST", "/api/v1/experts/<username>/resume", STAFF),
 ]
 
 

@@ -83,7 +83,8 @@ def register_features(app: Flask) -> None:
     import auctions
     import certificates
     import guarantees
+    import tenders
     from trading import accounts, demo, oversight, projects, stats
 
-    for package in (accounts, projects, stats, guarantees, auctions, certificates, oversight, demo):
+    for package in (accounts, projects, stats, guarantees, auctions, certificates, tenders, oversight, demo):
         package.init_app(app)

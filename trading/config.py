@@ -89,6 +89,13 @@ def load_config(overrides: dict | None = None) -> dict:
             ("LISTING_REVIEW", "3wd"), ("QUALIFICATION", "2wd"), ("DEPOSIT_REFUND", "5d"),
             ("OBJECTION_REPLY", "3d"), ("CERTIFICATE_ISSUE", "3wd"), ("RATING_REPLY", "15wd"),
             ("CLARIFICATION_ANSWER", "3d"))},
+        # tendering (API.md "Tenders")
+        "TRADING_MIN_TENDER_SECONDS": _int_env("TRADING_MIN_TENDER_SECONDS", 1728000),
+        "TRADING_MIN_CLARIFICATION_SECONDS": _int_env("TRADING_MIN_CLARIFICATION_SECONDS", 1296000),
+        "TRADING_DECRYPT_SECONDS": _int_env("TRADING_DECRYPT_SECONDS", 1800),
+        "TRADING_CANDIDATE_PUBLICITY_SECONDS": _int_env("TRADING_CANDIDATE_PUBLICITY_SECONDS", 259200),
+        "TRADING_BID_VALIDITY_SECONDS": _int_env("TRADING_BID_VALIDITY_SECONDS", 7776000),
+        "TRADING_MAX_SECURITY_CONSTRUCTION": os.environ.get("TRADING_MAX_SECURITY_CONSTRUCTION", "800000.00"),
         "TRADING_LOCKOUT_SECONDS": _int_env("TRADING_LOCKOUT_SECONDS", 900),
         "TRADING_LOGIN_FAILURES_PER_IP": os.environ.get("TRADING_LOGIN_FAILURES_PER_IP", "5 per 15 minutes"),
         # reverse proxies in front of the app (hops): X-Forwarded-For/-Proto are believed only from that many;

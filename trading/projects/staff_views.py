@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from trading import navigation
+from trading import navigation, review_queue
 from trading.accounts import services as accounts
 from trading.accounts.forms import AccountForm
 from trading.accounts.guard import roles_page
@@ -48,7 +48,8 @@ def _project(project_id: int) -> Project:
 def review():
     rows = db.session.execute(select(Project).where(Project.status == ProjectStatus.PENDING_REVIEW)
                               .order_by(Project.submitted_at, Project.id)).scalars().all()
-    return render_template("staff/review.html", rows=rows, reason_form=ReasonForm())
+    return render_template("staff/review.html", rows=rows, reason_form=ReasonForm(),
+                           others=review_queue.pending_items())
 
 
 @bp.post("/projects/<int:project_id>/approve")

@@ -1,0 +1,13 @@
+"""Signals for higher packages (tenders): the certificates package never imports them.
+
+- `objection_resolved(obj, actor=, reason=, upheld=)`: sent when an objection without a project (a tender lot's,
+  linked by its own package) is dismissed or upheld; the receiver applies the consequences in the same transaction.
+- `verify_unrecognised(data, digest=)`: sent by POST /certificates/verify for a PDF that is no certificate; a
+  receiver that recognises it (an award notice) returns the verify answer {"valid", "number", "status", "reason"}.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+objection_resolved = _signals.signal("objection-resolved")
+verify_unrecognised = _signals.signal("verify-unrecognised")
