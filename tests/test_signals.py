@@ -66,3 +66,20 @@ def test_a_question_without_its_receiver_fails_loudly():
     lonely = Namespace().signal("lonely-question")
     with pytest.raises(Unwired):
         answer(lonely, registration=None)
+
+
+def test_tenders_receives_the_signals_its_lots_depend_on_exactly_once(app, tmp_path):
+    """An upheld objection to a lot's candidate, an award notice sent to verification and an expert created on the
+    command line reach tenders once — also after a second app is created (a receiver connected twice would strike
+    two candidates)."""
+    from certificates import signals as certificate_signals
+    from trading.accounts import signals as account_signals
+
+    tender_signals = (certificate_signals.objection_resolved, certificate_signals.verify_unrecognised,
+                      account_signals.user_created)
+    create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "TRADING_KEYS_DIR")},
+                "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})
+    for signal in tender_signals:
+        modules = [r.__module__ for r in signal.receivers_for(None)]
+        assert [m for m in modules if m.startswith("tenders.")] and len(modules) == len(set(signal.receivers)), signal.name
+        assert len([m for m in modules if m.startswith("tenders.")]) == 1, signal.name
