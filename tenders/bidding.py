@@ -14,12 +14,13 @@ from sqlalchemy import select
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from guarantees import services as sec
 from guarantees.services import SecurityTerms
-from tenders import sealing
+from tenders import push, sealing
 from tenders.client import aad
 from tenders.models import Lot, LotRegistration, Tender, TenderBid
 from tenders.services import locked_lot, notify, setting
 from tenders.states import BidStatus, LotStatus, TenderStatus, bid_next, lot_next
 from trading import audit
+from trading.accounts.credit_list import ensure_not_barred
 from trading.accounts.models import Role, User
 from trading.audit import canonical
 from trading.clock import now
@@ -66,6 +67,7 @@ def register(actor: User, lot_id: int, security: object, *, ip: str | None = Non
 
     if actor.role != Role.BIDDER:
         raise Forbidden("只有投标人（竞买人账户）可以报名", code="forbidden")
+    ensure_not_barred(actor)  # the credit list (失信惩戒): 409 credit_barred, nothing written
     lot = locked_lot(lot_id)
     tender = lot.tender
     if not _bidding_open(tender, now()) or lot.status not in (L.ANNOUNCED, L.BIDDING):
@@ -219,6 +221,7 @@ def advance(lot: Lot, actor: str = "scheduler") -> str | None:
             release_all(lot, actor, f"标段投标不足三家，不予开标（{tender.code} 第{lot.no}标段）")
             audit.record("lot.fail", f"lot:{lot.id}", {"reason": "fewer_than_three", "bids": len(submitted),
                                                        "opened": False}, actor)
+            push.failure(lot)
             return "failed"
         lot.status = lot_next(lot.status, "open")
         lot.opened_at = tender.bid_deadline
@@ -261,6 +264,9 @@ def _reveal(lot: Lot, actor: str) -> str:
     audit.record("lot.opened", f"lot:{lot.id}", {"record_sha256": lot.opening_record_sha256,
                                                  "valid": len(valid), "status": lot.status,
                                                  "failure_reason": lot.failure_reason}, actor)
+    push.opening(lot)
+    if lot.failure_reason:
+        push.failure(lot)
     return lot.status
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from auctions.models import Registration
 from certificates.models import Objection, ObjectionStatus
 from guarantees import services as sec
-from tenders import papers, rules
+from tenders import papers, push, rules
 from tenders.bidding import bids_of, lot_registration, registrations_of, release_all
 from tenders.models import CommitteeMember, ExpertProfile, Lot, LotObjection, ScoreSheet, TenderBid
 from tenders.serialize import org_name
@@ -219,6 +219,8 @@ def _evaluate(lot: Lot, actor: str) -> None:
         lot.status = lot_next(lot.status, "evaluate")
     db.session.flush()
     audit.record("lot.evaluated", f"lot:{lot.id}", {"ranking": lot.ranking, "status": lot.status}, actor)
+    if lot.failure_reason:
+        push.failure(lot)
 
 
 def ranking_rows(lot: Lot) -> list[dict]:
@@ -291,7 +293,17 @@ def publicize(actor: User, lot_id: int) -> Lot:
     db.session.flush()
     audit.record("lot.publicize", f"lot:{lot.id}", {"candidates": lot.candidates,
                                                     "ends_at": lot.publicity_ends_at.isoformat()}, actor.username)
+    push.candidates(lot, _candidate_rows(lot))
     return lot
+
+
+def _candidate_rows(lot: Lot) -> list[dict]:
+    rows = []
+    for rank, bid_id in enumerate(lot.candidates or [], start=1):
+        bid = db.session.get(TenderBid, bid_id)
+        assert bid is not None
+        rows.append({"排序": rank, "投标人": org_name(bid.bidder), "投标报价": to_str(bid.price)})
+    return rows
 
 
 def candidates_rows(lot: Lot) -> list[dict]:
@@ -349,6 +361,8 @@ def on_objection_resolved(obj: Objection, *, actor: User, reason: str, upheld: b
     db.session.flush()
     audit.record("lot.objection_uphold" if upheld else "lot.objection_dismiss", f"lot:{lot.id}", data,
                  actor.username)
+    if upheld and not lot.candidates:
+        push.failure(lot)
 
 
 def _winner_reg(lot: Lot, bid_id: int) -> Registration:
@@ -378,6 +392,10 @@ def _award_to(lot: Lot, bid_id: int, actor: str) -> None:
     papers.issue(lot, "award_notice", rows, statement, actor,
                  extra={"winner": org_name(bid.bidder), "price": to_str(bid.price), "budget": to_str(lot.budget),
                         "savings": to_str(savings)})
+    push.award(lot, org_name(bid.bidder))
+    notify([bid.bidder_id], "award_notice", f"中标通知：{lot.tender.code} 第{lot.no}标段",
+           f"你单位为 {lot.tender.title} 第{lot.no}标段 {lot.name} 的中标人，中标价 {to_str(bid.price)} 元；"
+           "中标通知书已签发，请在30日内与招标人签订合同。", lot.tender_id)
 
 
 def award(actor: User, lot_id: int) -> Lot:
@@ -425,4 +443,6 @@ def winner_default(actor: User, lot_id: int, reason: object) -> Lot:
         lot.winner_bid_id = lot.award_price = None
     db.session.flush()
     audit.record("lot.winner_default", f"lot:{lot.id}", data, actor.username)
+    if lot.status == L.FAILED:
+        push.failure(lot)
     return lot

@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from tenders import rules
+from tenders import push, rules
 from tenders.models import (
     Clarification,
     Lot,
@@ -24,6 +24,7 @@ from tenders.models import (
 from tenders.states import BidStatus, LotStatus, TenderStatus, implied_lot_status, lot_next, tender_next
 from tenders.states import InvalidTransition as _Invalid
 from trading import audit
+from trading.accounts import notifications
 from trading.accounts.models import Role, User
 from trading.clock import now, parse_rfc3339, to_beijing
 from trading.db import lock
@@ -290,6 +291,7 @@ def approve(actor: User, tender: Tender) -> Tender:
     db.session.flush()
     audit.record("tender.approve", f"tender:{tender.id}", {"lots": [lot.id for lot in tender.lots]},
                  actor.username)
+    push.announced(tender)
     return tender
 
 
@@ -317,6 +319,9 @@ def withdraw(actor: User, tender: Tender, reason: str) -> Tender:
         bidding.release_all(locked, actor.username, f"招标项目 {tender.code} 已撤回")
     db.session.flush()
     audit.record("tender.withdraw", f"tender:{tender.id}", {"reason": reason}, actor.username)
+    if tender.approved_at is not None:  # announced lots were pushed: their failure is too
+        for lot in tender.lots:
+            push.failure(lot)
     return tender
 
 
@@ -398,6 +403,7 @@ def add_clarification(actor: User, tender: Tender, text: object, new_deadline: o
     audit.record("tender.clarification", f"tender:{tender.id}",
                  {"clarification": clar.id, "sha256": hashlib.sha256(body.encode()).hexdigest(),
                   "bid_deadline": deadline.isoformat(), "notified": len(bidders)}, actor.username)
+    push.clarification(tender, clar)
     return clar
 
 
@@ -412,9 +418,12 @@ def registered_bidder_ids(tender: Tender) -> list[int]:
 
 
 def notify(user_ids: list[int], kind: str, title: str, body: str = "", tender_id: int | None = None) -> None:
+    """A tender notice (GET /me/tender-notices) and the platform's notice with its e-mail/SMS outbox rows
+    (trading.accounts.notifications), both in the caller's transaction."""
     for uid in user_ids:
         db.session.add(TenderNotice(user_id=uid, kind=kind, title=title[:200], body=body, tender_id=tender_id,
                                     created_at=now()))
+        notifications.notify(uid, kind, title, body, ref=f"tender:{tender_id}" if tender_id else None)
     db.session.flush()
 
 

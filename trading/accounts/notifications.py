@@ -20,7 +20,7 @@ from trading.extensions import db
 KIND_LABELS = {
     "registration_qualified": "报名审核通过", "registration_rejected": "报名未通过", "auction_starting": "竞价即将开始",
     "auction_started": "竞价已开始", "outbid": "出价被超越", "auction_won": "竞得通知", "auction_lost": "未竞得通知",
-    "clarification": "澄清公告", "opening_started": "开标开始", "committee_assigned": "评标委员会抽取",
+    "clarification": "澄清公告", "opening_started": "开标开始", "committee_assigned": "评标委员会抽取", "award_notice": "中标通知",
     "certificate_issued": "鉴证书已出具", "refund_due": "保证金待退还", "claim_filed": "保函索赔",
     "deadline_yellow": "黄牌预警", "deadline_red": "红牌预警", "credit_barred": "信用惩戒", "credit_draft": "待确认信用记录", "rating_low": "差评待整改",
     "rating_answered": "差评整改回复", "system": "系统消息",
