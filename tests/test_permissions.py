@@ -65,6 +65,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/me/notifications", SIGNED_IN),
     ("GET", "/api/v1/deadlines", STAFF),
     ("POST", "/api/v1/projects/<int:project_id>/rating", frozenset({"bidder", "collective"})),  # parties of the deal
+    ("POST", "/api/v1/lots/<int:lot_id>/rating", frozenset({"bidder", "collective"})),  # parties of the award
     ("POST", "/api/v1/ratings/<int:rating_id>/answer", STAFF),
     ("POST", "/me/ratings/projects/<int:project_id>", frozenset({"bidder", "collective"})),
     ("POST", "/api/v1/me/notifications/<int:notification_id>/read", SIGNED_IN),

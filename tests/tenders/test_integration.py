@@ -138,3 +138,52 @@ def test_a_failed_lot_is_pushed_and_a_refused_award_pushes_nothing(app, hall, ap
     pushed = _pushed(app, code)
     assert [e for e, _ in pushed] == ["announcement", "failure"]
     assert pushed[1][1]["流标原因"] == "投标人不足三家"
+
+
+def _awarded_lot(hall, api) -> int:
+    lot_id = hall.opened_lot(PRICES)
+    hall.experts(5)
+    members = hall.committee(lot_id)
+    hall.score_all(lot_id, members, {org(n): {"tech": "40", "biz": "10"} for n in PRICES})
+    assert api.post(f"/api/v1/lots/{lot_id}/publicize", user=hall.staff).status_code == 200
+    return lot_id
+
+
+def test_a_lot_objection_opens_an_objection_reply_deadline_that_closes_when_answered(app, hall, api, signing_keys):
+    from trading.oversight.deadlines import sweep
+
+    lot_id = _awarded_lot(hall, api)
+    r = api.post(f"/api/v1/lots/{lot_id}/objections", {"reason": "第一中标候选人业绩造假"}, user="beta")
+    assert r.status_code == 201, r.get_json()
+    oid = r.get_json()["id"]
+    with app.app_context():
+        sweep()
+        _db.session.commit()
+        _db.session.remove()
+    items = api.get("/api/v1/deadlines", user=hall.staff).get_json()["items"]
+    assert [i["kind"] for i in items if i["object"] == f"objection:{oid}"] == ["objection_reply"]
+    assert api.post(f"/api/v1/objections/{oid}/dismiss", {"reason": "经核查不属实"}, user=hall.staff).status_code == 200
+    with app.app_context():
+        sweep()
+        _db.session.commit()
+        _db.session.remove()
+    items = api.get("/api/v1/deadlines", user=hall.staff).get_json()["items"]
+    assert not [i for i in items if i["object"] == f"objection:{oid}"]
+
+
+def test_the_parties_of_an_awarded_lot_rate_once(app, hall, api, signing_keys):
+    lot_id = _awarded_lot(hall, api)
+    r = api.post(f"/api/v1/lots/{lot_id}/rating", {"stars": 5, "comment": "服务好"}, user="alpha")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"  # not awarded yet
+    clock.advance(3 * 86400 + 1)
+    assert api.post(f"/api/v1/lots/{lot_id}/award", user=hall.staff).status_code == 200
+    r = api.post(f"/api/v1/lots/{lot_id}/rating", {"stars": 6}, user="alpha")
+    assert r.status_code == 422
+    r = api.post(f"/api/v1/lots/{lot_id}/rating", {"stars": 5, "comment": "服务好"}, user="alpha")
+    assert r.status_code == 201, r.get_json()
+    r = api.post(f"/api/v1/lots/{lot_id}/rating", {"stars": 4}, user="alpha")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "already_rated"
+    r = api.post(f"/api/v1/lots/{lot_id}/rating", {"stars": 2, "comment": "开标延迟"}, user=hall.owner)
+    assert r.status_code == 201, r.get_json()
+    r = api.post(f"/api/v1/lots/{lot_id}/rating", {"stars": 3}, user="beta")  # not the winner
+    assert r.status_code == 403

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from trading.accounts.guard import require_user, roles_required
 from trading.accounts.models import Role
-from trading.apiutil import jsonify, parse_body
+from trading.apiutil import commit_json, jsonify, parse_body
 from trading.extensions import db
 from trading.openapi import doc
 from trading.oversight import deadlines, ratings
@@ -38,6 +38,15 @@ def rate_project(project_id: int):
     r = ratings.rate_project(require_user(), project_id, body.stars, body.comment)
     db.session.commit()
     return jsonify(ratings.serialize(r), 201)
+
+
+@api.post("/lots/<int:lot_id>/rating")
+@roles_required(Role.BIDDER, Role.COLLECTIVE)
+@doc("标段确定中标人后评价交易中心的服务（1–5 星，一次）", body=RatingIn, status=201, tag="oversight")
+def rate_lot(lot_id: int):
+    body = parse_body(RatingIn)
+    r = ratings.rate_lot(require_user(), lot_id, body.stars, body.comment)
+    return commit_json(ratings.serialize(r), 201)
 
 
 class AnswerIn(Body):

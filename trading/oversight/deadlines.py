@@ -21,6 +21,7 @@ from auctions.models import Registration, RegistrationStatus
 from certificates.models import Objection, ObjectionStatus
 from guarantees.models import Deposit
 from guarantees.states import DepositStatus
+from tenders.models import Lot, LotObjection, Tender
 from trading.accounts.models import Role, User
 from trading.accounts.notifications import notify, notify_role
 from trading.clock import BEIJING, isoformat, now
@@ -82,7 +83,11 @@ def _deposit_refund() -> list[Open]:
 def _objection_reply() -> list[Open]:
     rows = db.session.execute(select(Objection.id, Objection.created_at, Project.code).join(
         Project, Project.id == Objection.project_id).where(Objection.status == ObjectionStatus.OPEN)).all()
-    return [Open(f"objection:{r.id}", f"答复异议 #{r.id}（{r.code}）", r.created_at) for r in rows]
+    lots = db.session.execute(select(Objection.id, Objection.created_at, Tender.code, Lot.no).join(
+        LotObjection, LotObjection.objection_id == Objection.id).join(Lot, Lot.id == LotObjection.lot_id).join(
+        Tender, Tender.id == Lot.tender_id).where(Objection.status == ObjectionStatus.OPEN)).all()
+    return ([Open(f"objection:{r.id}", f"答复异议 #{r.id}（{r.code}）", r.created_at) for r in rows]
+            + [Open(f"objection:{r.id}", f"答复异议 #{r.id}（{r.code} 第{r.no}标段）", r.created_at) for r in lots])
 
 
 def _certificate_issue() -> list[Open]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tenders.models import TenderBid
+from tenders.services import locked_lot
+from tenders.states import LotStatus
 from trading import audit
 from trading.accounts.models import Role
 from trading.accounts.notifications import notify, notify_role
@@ -55,6 +58,16 @@ def rate_project(user, project_id: int, stars: object, comment: str | None) -> R
         raise Conflict("交易完成（出具鉴证书）后才能评价", code="invalid_state")
     return rate(user, subject=f"project:{project.id}", parties={project.owner_id, project.winner_id} - {None},
                 stars=stars, comment=comment, project_id=project.id)
+
+
+def rate_lot(user, lot_id: int, stars: object, comment: str | None) -> Rating:
+    """A tender lot's parties — the tenderee and the winner named in the award notice — once the lot is awarded."""
+    lot = locked_lot(lot_id)  # 404 not_found
+    if lot.status != LotStatus.AWARDED or lot.winner_bid_id is None:
+        raise Conflict("标段确定中标人（签发中标通知书）后才能评价", code="invalid_state")
+    winner = db.session.get(TenderBid, lot.winner_bid_id)
+    parties = {lot.tender.owner_id} | ({winner.bidder_id} if winner is not None else set())
+    return rate(user, subject=f"lot:{lot.id}", parties=parties, stars=stars, comment=comment)
 
 
 def answer(rating_id: int, text: str, actor) -> Rating:
