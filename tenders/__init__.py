@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         hooks,
         jobs,
         models,  # noqa: F401  (registers the tables with the metadata)
+        opendata,
         papers,
         pool,
     )
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     account_signals.user_created.connect(pool.on_user_created)
     cert_signals.verify_unrecognised.connect(papers.verify_receiver)
     cert_signals.objection_resolved.connect(evaluation.on_objection_resolved)
+    opendata.register()

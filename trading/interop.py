@@ -26,6 +26,32 @@ from datetime import datetime
 
 RowFn = Callable[[datetime, datetime], Iterable[dict]]
 
+DEFAULT_OCDS_PREFIX = "ocds-thall01-"
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
+
+
+def ocid_prefix() -> str:
+    """The OCDS ocid prefix every source shares (config TRADING_OCDS_PREFIX)."""
+    from flask import current_app
+
+    return current_app.config.get("TRADING_OCDS_PREFIX", DEFAULT_OCDS_PREFIX)
+
+
+def mod37_2(text: str) -> str:
+    """ISO 7064 MOD 37-2 (GB/T 17710) check character over digits and capital letters."""
+    p = 0
+    for ch in text:
+        p = ((p + ALPHABET.index(ch)) * 2) % 37
+    return ALPHABET[(38 - p) % 37]
+
+
+def unified_code(credit_code: str, day: str, serial: int) -> str:
+    """统一交易标识码: the center's 18-character 统一社会信用代码, the 8-digit date the project was announced
+    (Beijing), a 6-digit serial and one MOD 37-2 check character: 33 characters. Projects use their id as the
+    serial; tenders use 900000 + id (so a tender and a project announced on the same day never share one)."""
+    body = f"{credit_code.upper()}{day}{serial % 1_000_000:06d}"
+    return body + mod37_2(body)
+
 
 @dataclass
 class OcdsSource:

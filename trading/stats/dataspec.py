@@ -20,28 +20,12 @@ from sqlalchemy import select
 from trading import interop
 from trading.clock import isoformat, now, to_beijing
 from trading.extensions import db
+from trading.interop import ALPHABET, mod37_2, unified_code  # noqa: F401  (their home was here)
 from trading.money import rate, rate_str, to_str
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS, METHOD_LABELS, RURAL_KINDS, UNIT_LABELS
 from trading.projects.states import DEALS
 from trading.stats.rules import DealRow, Period, deal_total, start_total
-
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
-
-
-def mod37_2(text: str) -> str:
-    """ISO 7064 MOD 37-2 (GB/T 17710) check character over digits and capital letters."""
-    p = 0
-    for ch in text:
-        p = ((p + ALPHABET.index(ch)) * 2) % 37
-    return ALPHABET[(38 - p) % 37]
-
-
-def unified_code(credit_code: str, day: str, serial: int) -> str:
-    """统一交易标识码: the center's 18-character 统一社会信用代码, the 8-digit date the project was announced
-    (Beijing), a 6-digit serial (the project's id) and one MOD 37-2 check character: 33 characters."""
-    body = f"{credit_code.upper()}{day}{serial % 1_000_000:06d}"
-    return body + mod37_2(body)
 
 
 def code_of(p: Project) -> str | None:

@@ -23,12 +23,12 @@ from trading.projects.rules import METHOD_LABELS, PUBLIC_KINDS
 from trading.projects.states import DEALS
 from trading.stats.rules import DealRow, Period, deal_total, start_total
 
-DEFAULT_PREFIX = "ocds-thall01-"
+DEFAULT_PREFIX = interop.DEFAULT_OCDS_PREFIX
 CATEGORY = {"construction": "works", "procurement": "goods"}
 
 
 def prefix() -> str:
-    return current_app.config.get("TRADING_OCDS_PREFIX", DEFAULT_PREFIX)
+    return interop.ocid_prefix()
 
 
 def _amount(value: Decimal) -> int | float:
@@ -128,8 +128,10 @@ def release_package(period: Period, uri: str) -> dict:
     releases = [release(p, counts.get(p.id, 0), getattr(certs.get(p.id), "issued_at", None)) for p in projects]
     extensions: list[str] = []
     for source in interop.OCDS_SOURCES.values():  # tenders (trading/interop.py) and any other registered source
-        releases.extend(source.releases(start, end))
-        extensions += [e for e in source.extensions if e not in extensions]
+        found = list(source.releases(start, end))
+        releases.extend(found)
+        if found:  # a package lists only the extensions its releases use
+            extensions += [e for e in source.extensions if e not in extensions]
     pkg: dict = {"uri": uri, "version": "1.1", "publishedDate": isoformat(now()),
                  "publisher": {"name": current_app.config["TRADING_CENTER_NAME"]},
                  "license": "https://creativecommons.org/licenses/by/4.0/", "releases": releases}
