@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from trading.accounts.guard import bearer_user, has_role
 from trading.accounts.models import Role
@@ -125,6 +126,38 @@ def _result_rows(period: Period, f: dict) -> Iterator[list]:
                p.bid_count, display(p.awarded_at), display(p.publicity_ends_at)]
 
 
+def _lot_result_rows(period: Period, f: dict) -> Iterator[list]:
+    """Tender lots opened or decided in the period: awarded (成交, savings against the lot's budget) or failed."""
+    from tenders.models import Lot, Tender, TenderBid
+    from tenders.states import LotStatus
+
+    if f.get("town") or (f.get("status") and f["status"] not in ("awarded", "failed")):
+        return
+    start, end = period.bounds()
+    decided = func.coalesce(Lot.awarded_at, Lot.evaluated_at, Lot.revealed_at, Lot.opened_at)
+    stmt = (select(Lot).join(Tender, Tender.id == Lot.tender_id)
+            .where(Lot.status.in_([LotStatus.AWARDED, LotStatus.FAILED]), decided >= start, decided < end))
+    if f.get("kind"):
+        stmt = stmt.where(Tender.kind == f["kind"])
+    if f.get("status"):
+        stmt = stmt.where(Lot.status == f["status"])
+    if f.get("q"):
+        stmt = stmt.where(or_(Tender.title.like(f"%{f['q']}%"), Tender.code.like(f"%{f['q']}%")))
+    for lot in _stream(stmt.order_by(Lot.id)):
+        t = lot.tender
+        won = lot.status == LotStatus.AWARDED and lot.award_price is not None
+        winner = db.session.get(TenderBid, lot.winner_bid_id) if won else None
+        savings = lot.budget - lot.award_price if won else None  # type: ignore[operator]
+        bids = db.session.execute(select(func.count()).select_from(TenderBid).where(
+            TenderBid.lot_id == lot.id)).scalar_one()
+        yield [f"{t.code}-{lot.no:03d}", f"{t.title} 第{lot.no}标段 {lot.name}", KIND_LABELS.get(t.kind, t.kind), "",
+               "成交" if won else "流标", lot.award_price if won else None, UNIT_LABELS["total"],
+               lot.award_price if won else None, lot.budget, None, savings,
+               rate_str(rate(savings, lot.budget)) if won else None,  # type: ignore[arg-type]
+               winner.bidder.name if winner is not None else "", bids, display(lot.awarded_at),
+               display(lot.publicity_ends_at)]
+
+
 def _registration_rows(period: Period, f: dict) -> Iterator[list]:
     from auctions.models import Registration
 
@@ -153,7 +186,9 @@ def _guarantee_rows(period: Period, f: dict) -> Iterator[list]:
 
 
 def rows(dataset: str, period: Period, filters: dict) -> Iterator[list]:
-    return {"projects": _project_rows, "results": _result_rows, "registrations": _registration_rows,
+    if dataset == "results":
+        return itertools.chain(_result_rows(period, filters), _lot_result_rows(period, filters))
+    return {"projects": _project_rows, "registrations": _registration_rows,
             "guarantees": _guarantee_rows}[dataset](period, filters)
 
 

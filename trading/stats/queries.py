@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -24,9 +25,35 @@ from trading.stats.rules import (
     summarise_rural,
 )
 
+TENDER_KINDS = ("construction", "procurement")
+
+
+def lot_deal_rows(start: datetime, end: datetime, kinds: tuple[str, ...] | None = None) -> Iterator[DealRow]:
+    """Tender lots awarded in [start, end): a public-resource deal each, counted by its award date; the lot's budget
+    is the budget, the award price the amount (savings = budget − price), oldest first."""
+    from tenders.models import Lot, Tender
+    from tenders.states import LotStatus
+
+    stmt = (select(Lot.id, Tender.kind, Lot.budget, Lot.award_price, Lot.awarded_at)
+            .join(Tender, Tender.id == Lot.tender_id)
+            .where(Lot.status == LotStatus.AWARDED, Lot.awarded_at >= start, Lot.awarded_at < end,
+                   Lot.award_price.is_not(None))
+            .order_by(Lot.awarded_at, Lot.id))
+    if kinds:
+        stmt = stmt.where(Tender.kind.in_(kinds))
+    for lot_id, kind, budget, price, at in db.session.execute(stmt.execution_options(yield_per=500)):
+        yield DealRow(lot_id, kind, "descending", "total", None, None, budget, budget, price, at, None)
+
 
 def deal_rows(start: datetime, end: datetime, kinds: tuple[str, ...] | None = None) -> Iterator[DealRow]:
-    """Deals awarded in [start, end), oldest first, streamed."""
+    """Deals awarded in [start, end) — projects and awarded tender lots — oldest first, streamed."""
+    projects = _project_deal_rows(start, end, kinds)
+    if kinds is not None and not set(kinds) & set(TENDER_KINDS):
+        return projects
+    return heapq.merge(projects, lot_deal_rows(start, end, kinds), key=lambda d: d.awarded_at)
+
+
+def _project_deal_rows(start: datetime, end: datetime, kinds: tuple[str, ...] | None = None) -> Iterator[DealRow]:
     P = Project
     stmt = (select(P.id, P.kind, P.direction, P.price_unit, P.area_mu, P.term_years, P.start_price, P.budget,
                    P.final_price, P.awarded_at, P.town)
