@@ -18,6 +18,18 @@ def test_demo_loads_every_status_once_and_is_idempotent(app, runner, db):
     assert set(statuses) == {"draft", "pending_review", "announced", "bidding", "awarded", "failed",
                              "certified", "withdrawn"}, statuses
     assert statuses["certified"] == 3
+    from tenders.models import Lot
+    from tenders.services import lot_status
+
+    lots = Counter(lot_status(lot) for lot in db.session.execute(select(Lot)).scalars())
+    assert set(lots) == {"announced", "bidding", "opening", "evaluating", "publicity", "awarded", "failed"}, lots
+    from tenders.services import submitted_count
+
+    (failed,) = [lot for lot in db.session.execute(select(Lot)).scalars() if lot_status(lot) == "failed"]
+    assert submitted_count(failed.id) == 2  # fewer than three bids
+    from tenders.models import ExpertProfile
+
+    assert len(db.session.execute(select(ExpertProfile)).scalars().all()) >= 5
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "跳过" in again.output
     assert len(db.session.execute(select(Project.id)).all()) == len(projects)

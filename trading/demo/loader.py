@@ -328,6 +328,9 @@ def _build(d: Demo) -> None:
     w = d.listing("village3", title="大兆村林下经济用地出租", location="鹿寨县中渡镇大兆村", area="15.00", years=5,
                   start="400.00", increment="10.00", deposit="1000.00", bidding_in=timedelta(days=8))
     d.call("POST", f"/api/v1/projects/{w['id']}/withdraw", "village3", {"reason": "村民代表会议决定暂缓流转"})
+    from trading.demo import tenders
+
+    tenders.build(d)
     _oversight(d, certified, soon)
     clock.freeze(None)
 
@@ -410,3 +413,4 @@ def _print_logins() -> None:
     click.echo("  竞买人            " + " / ".join(b[0] for b in BIDDERS))
     click.echo("  担保机构          bank-gxrcb（广西鹿寨农村商业银行）")
     click.echo("  行政监督          supervisor（县交易监管办）")
+    click.echo("  评标专家          expert1 … expert7")
