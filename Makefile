@@ -49,6 +49,7 @@ lint: $(STAMP)
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.tenders
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
