@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     trading_jobs.register("auctions.open_due", jobs.open_due)
     trading_jobs.register("auctions.close_due", jobs.close_due)
+    trading_jobs.register("auctions.purge_idempotency_keys", jobs.purge_idempotency_keys)
     try:
         from auctions import views
     except ImportError:  # pages arrive in a later commit

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel
 
-from auctions import bidstore, serialize, services
+from auctions import bidstore, sealing, serialize, services
 from auctions import registrations as regs
 from trading.apiutil import (
+    MAX_SEQ,
     bearer_user,
+    commit_json,
+    int_arg,
     json_body,
     jsonify,
     page_args,
@@ -26,7 +28,7 @@ from trading.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import IdempotencyKey, Role, User
 from trading.money import MoneyError, parse_amount, to_str
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, SINCE_QUERY, doc, text_query
 from trading.schemas import Body, Page, ReasonIn
 from trading.services import get_project
 
@@ -57,6 +59,7 @@ class BidOut(BaseModel):
 
 class DefaultIn(ReasonIn):
     award_next: bool = False
+    registration_id: int  # the defaulting winner's registration: a repeat then answers the first result
 
 
 def _client_ip() -> str | None:
@@ -73,13 +76,13 @@ def register(project_id: int):
         raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
     reg = regs.register(require_user(), project_id, body.get("security"), ip=_client_ip(),
                         user_agent=request.headers.get("User-Agent"))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg), 201)
+    return commit_json(serialize.registration_json(reg), 201)
 
 
 @bp.get("/projects/<int:project_id>/registrations")
 @roles_required("staff", "collective")
-@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations")
+@doc("项目报名列表（工作人员；出让方在竞价结束后）", response=Page, tag="registrations",
+     query=[*text_query("status"), *PAGE_QUERY])
 def list_registrations(project_id: int):
     user = require_user()
     project = get_project(project_id)
@@ -119,8 +122,7 @@ def get_registration(registration_id: int):
 @doc("资格审核通过", tag="registrations")
 def approve(registration_id: int):
     reg = regs.approve(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
@@ -129,8 +131,7 @@ def approve(registration_id: int):
 def reject(registration_id: int):
     body = parse_body(ReasonIn)
     reg = regs.reject(require_user(), regs.get_registration(registration_id), body.reason)
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/confirm-deposit")
@@ -138,8 +139,7 @@ def reject(registration_id: int):
 @doc("确认保证金到账", tag="registrations")
 def confirm_deposit(registration_id: int):
     reg = regs.confirm_deposit(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg, with_bidder=True))
+    return commit_json(serialize.registration_json(reg, with_bidder=True))
 
 
 @bp.post("/registrations/<int:registration_id>/withdraw")
@@ -147,8 +147,7 @@ def confirm_deposit(registration_id: int):
 @doc("撤回报名（报名截止前）", tag="registrations")
 def withdraw(registration_id: int):
     reg = regs.withdraw(require_user(), regs.get_registration(registration_id))
-    db.session.commit()
-    return jsonify(serialize.registration_json(reg))
+    return commit_json(serialize.registration_json(reg))
 
 
 def parse_bid_amount(body: object):
@@ -182,15 +181,18 @@ def bid_response(project_id: int, user: Any, body: object, idem_key: str | None)
     locked = bidstore.lock(project_id, user.id)  # serialises replays of one key with the bid itself
     request_hash = None
     if idem_key:
-        request_hash = hashlib.sha256(f"{project_id}|".encode() + json.dumps(body, sort_keys=True, default=str)
-                                      .encode()).hexdigest()
+        request_hash = sealing.request_digest(f"{user.id}|{project_id}|".encode()
+                                              + json.dumps(body, sort_keys=True, default=str).encode())
         prior = db.session.query(IdempotencyKey).filter_by(user_id=user.id, key=idem_key).one_or_none()
         if prior is not None:
             if prior.request_hash != request_hash:
                 _end_unchanged()
                 raise Conflict("该 Idempotency-Key 已用于另一笔不同的报价", code="idempotency_key_reused")
             _end_unchanged()
-            return prior.status_code, json.loads(prior.body)
+            first = json.loads(prior.body)
+            if first.get("sealed"):  # stored without its amount: the same body carries the same amount
+                first["amount"] = to_str(amount)
+            return prior.status_code, first
     if locked.auction.method == "sealed":
         row = services.submit_sealed(project_id, user, amount)
         out = {"seq": row.id, "amount": to_str(amount), "current_price": None, "sealed": True,
@@ -204,9 +206,10 @@ def bid_response(project_id: int, user: Any, body: object, idem_key: str | None)
             raise
         out = {"seq": bid.seq, "amount": to_str(bid.amount), "current_price": to_str(bid.current_price),
                "ends_at": isoformat(bid.ends_at), "priority": bid.is_priority, "server_time": isoformat(now())}
-    if idem_key:
+    if idem_key:  # a sealed amount is never stored in clear: the replay puts it back from its own body
+        stored = {k: v for k, v in out.items() if k != "amount"} if out.get("sealed") else out
         db.session.add(IdempotencyKey(user_id=user.id, key=idem_key, request_hash=request_hash, status_code=201,
-                                      body=json.dumps(out, ensure_ascii=False)))
+                                      body=json.dumps(stored, ensure_ascii=False)))
     db.session.commit()
     return 201, out
 
@@ -230,17 +233,12 @@ def published_project(project_id: int, viewer: User | None):
 
 
 def _since() -> int | None:
-    raw = request.args.get("since")
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid("since 必须是整数序号", fields={"since": "必须是整数"}) from None
+    return int_arg("since", None, 0, MAX_SEQ)
 
 
 @bp.get("/projects/<int:project_id>/auction")
-@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding")
+@doc("竞价实况（公开；ETag/If-None-Match，?since=seq）", auth=False, tag="bidding", query=SINCE_QUERY,
+     responses={"304": "未变化（If-None-Match 与 ETag 相同）"})
 def auction(project_id: int):
     viewer = bearer_user()
     project = published_project(project_id, viewer)
@@ -253,7 +251,7 @@ def auction(project_id: int):
 
 
 @bp.get("/projects/<int:project_id>/bids")
-@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding")
+@doc("完整出价记录（公开，按时间先后）", response=Page, auth=False, tag="bidding", query=PAGE_QUERY)
 def bids(project_id: int):
     page, per_page = page_args()
     return jsonify(serialize.bids_page(published_project(project_id, bearer_user()), page, per_page))
@@ -273,6 +271,7 @@ def winner_default(project_id: int):
     project = get_project(project_id)
     if project is None:
         raise NotFound("项目不存在", code="not_found")
-    services.winner_default(project, reason=body.reason, actor=require_user().username, award_next=body.award_next)
+    services.winner_default(project, reason=body.reason, actor=require_user().username, award_next=body.award_next,
+                            registration_id=body.registration_id)
     db.session.commit()
     return jsonify(serialize.result_json(project))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 
 from auctions import services
 from trading.clock import now
 from trading.db import lock
 from trading.extensions import db
-from trading.models import Project
+from trading.models import IdempotencyKey, Project
 from trading.states import ProjectStatus
 
 log = logging.getLogger("tradehall.scheduler")
@@ -61,3 +63,15 @@ def close_due() -> int:
         func.coalesce(Project.ends_at, Project.bidding_end) <= t).order_by(Project.id).limit(BATCH)).scalars())
     db.session.rollback()
     return _each(ids, services.close_project)
+
+
+def purge_idempotency_keys() -> int:
+    """Forget bid idempotency keys older than TRADING_IDEMPOTENCY_RETENTION_HOURS (a replay after that places
+    a new bid, as API.md allows for a key it no longer knows). One DELETE: schedulers racing delete each row
+    once, and the rows another one deleted are simply not counted."""
+    cutoff = now() - timedelta(hours=current_app.config["TRADING_IDEMPOTENCY_RETENTION_HOURS"])
+    done = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff)).rowcount or 0
+    db.session.commit()
+    if done:
+        log.info("purged %s idempotency keys", done)
+    return done

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 from decimal import Decimal
@@ -54,6 +56,14 @@ def load_key() -> bytes:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
     return _decode(path.read_text())
+
+
+def request_digest(data: bytes) -> str:
+    """A keyed digest (HMAC-SHA256 under a sub-key of the sealing key) of a request that may carry a sealed
+    amount: the idempotency cache compares it with a replay's, and without the key, which never lives in the
+    database, a loop over every possible amount cannot turn it back into the bid."""
+    sub = hmac.new(load_key(), b"tradehall:idempotency-request", hashlib.sha256).digest()
+    return hmac.new(sub, data, hashlib.sha256).hexdigest()
 
 
 def _aad(project_id: int, bidder_id: int) -> bytes:

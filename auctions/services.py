@@ -240,15 +240,26 @@ def _rank_label(project: Project, reg: Registration) -> int:
     return ids.index(reg.bidder_id) + 1 if reg.bidder_id in ids else 0
 
 
-def winner_default(project: Project, *, reason: str, actor: str, award_next: bool) -> Project:
-    """The winner refuses to sign: claim the guarantee / forfeit the deposit, then 递补 or fail."""
+def winner_default(project: Project, *, reason: str, actor: str, award_next: bool, registration_id: int) -> Project:
+    """The winner refuses to sign: claim the guarantee / forfeit the deposit, then 递补 or fail.
+
+    The request names the registration it declares in default. Under the project's row lock, a request whose
+    registration was already annulled (a repeat, or a concurrent twin that waited for the lock) answers the
+    project as it now stands and does nothing: without the name, it would default the promoted runner-up."""
     if not reason or not reason.strip():
         raise Invalid("请填写违约理由", fields={"reason": "必填项"})
     project = locked_project(project.id)
-    if project.status != S.AWARDED or project.winner_id is None:
+    reg = db.session.get(Registration, registration_id)
+    if reg is None or reg.project_id != project.id:
+        raise NotFound("该项目没有这条报名记录", code="not_found")
+    if project.status == S.AWARDED and project.winner_id == reg.bidder_id:
+        pass
+    elif reg.annulled_at is not None:
+        return project  # already declared: the first result stands, nothing new is filed
+    elif project.status != S.AWARDED or project.winner_id is None:
         raise Conflict("只有已成交（未出具鉴证书）的项目可以认定成交人违约", code="invalid_state")
-    reg = _registration(project.id, project.winner_id)
-    if reg is not None:
-        sec.on_winner_default(reg, reason, actor)
+    else:
+        raise Conflict("该竞买人不是本项目当前的成交人", code="not_winner")
+    sec.on_winner_default(reg, reason, actor)
     audit.record("award.default", f"project:{project.id}", {"reason": reason}, actor)
     return annul_award(project, reason=f"成交人违约：{reason}", actor=actor, award_next=award_next)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import select
 
 from auctions import bidstore, serialize
 from auctions import registrations as regs
 from auctions.api import bid_response
-from trading.apiutil import jsonify
+from trading.apiutil import json_body, jsonify, page_number
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.models import Project, Role
@@ -137,10 +138,9 @@ def bid(project_id: int):
     user = current_user._get_current_object()
     if user.role != Role.BIDDER:
         return jsonify({"error": {"code": "forbidden", "message": "只有竞买人可以出价"}}, 403)
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {"amount": request.form.get("amount")}
     try:
+        # JSON parsed as the API parses it (exact decimals; too deep or malformed → 400), else the form field
+        body = json_body() if request.is_json else {"amount": request.form.get("amount")}
         status, out = bid_response(project_id, user, body, request.headers.get("Idempotency-Key"))
     except DomainError as err:
         db.session.rollback()
@@ -166,15 +166,19 @@ def result(project_id: int):
     except DomainError as err:
         flash(err.message, "warning")
         return redirect(url_for("auctions.room", project_id=project_id))
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number()
     history = serialize.bids_page(project, page, 50)
     user = _user()
+    is_staff = user is not None and user.role == Role.STAFF
+    winner_reg = None
+    if is_staff and project.winner_id is not None:  # the default form names the registration it declares
+        from auctions.models import Registration
+
+        winner_reg = db.session.execute(select(Registration.id).where(
+            Registration.project_id == project.id, Registration.bidder_id == project.winner_id)).scalar_one_or_none()
     return render_template("auctions/result.html", project=project, r=res, history=history,
                            pager=Pagination(page, 50, history["total"]), project_url=project_url(project_id),
-                           is_staff=user is not None and user.role == Role.STAFF,
+                           is_staff=is_staff, winner_registration_id=winner_reg,
                            status=effective_status(project))
 
 

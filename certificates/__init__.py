@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from trading.extensions import csrf
 
     csrf.exempt(api.bp)
+    app.url_map.converters["certno"] = api.CertificateNumber  # before the rules that use it are added
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.keys_cli)

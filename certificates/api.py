@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.routing import BaseConverter
 
 from certificates import queries, services
 from certificates.rules import MAX_UPLOAD
-from trading.apiutil import bearer_user, jsonify, page_args, parse_body, require_user, roles_required
+from trading.apiutil import (
+    bearer_user,
+    commit_json,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
 from trading.clock import isoformat, now
 from trading.errors import DomainError, Invalid
-from trading.extensions import db
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, doc, text_query
 from trading.schemas import ReasonIn
 from trading.services import effective_status, get_project
+
+
+class CertificateNumber(BaseConverter):
+    """`<certno:number>`: any path segment except the fixed paths beside it (/certificates/verify takes only POST,
+    and must answer a GET with 405 and `Allow: POST`, not with a lookup of a certificate numbered "verify")."""
+
+    regex = r"(?!(?:verify|signing-keys)(?:/|$))[^/]+"
+
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
@@ -89,8 +105,7 @@ def lodge(project_id: int):
     body = parse_body(ObjectionIn)
     obj = services.lodge_objection(get_project(project_id), user=user, name=body.name, phone=body.phone,
                                    grounds=body.grounds)
-    db.session.commit()
-    return jsonify(objection_json(obj, private=True), 201)
+    return commit_json(objection_json(obj, private=True), 201)
 
 
 @bp.get("/projects/<int:project_id>/objections")
@@ -108,8 +123,7 @@ def dismiss(objection_id: int):
     user = require_user()
     body = parse_body(ReasonIn)
     obj = services.dismiss_objection(user, services.get_objection(objection_id), body.reason)
-    db.session.commit()
-    return jsonify(objection_json(obj, private=True))
+    return commit_json(objection_json(obj, private=True))
 
 
 @bp.post("/objections/<int:objection_id>/uphold")
@@ -120,8 +134,7 @@ def uphold(objection_id: int):
     body = parse_body(UpholdIn)
     obj = services.uphold_objection(user, services.get_objection(objection_id), body.reason,
                                     award_next=body.award_next)
-    db.session.commit()
-    return jsonify(objection_json(obj, private=True))
+    return commit_json(objection_json(obj, private=True))
 
 
 @bp.post("/projects/<int:project_id>/certificate")
@@ -130,19 +143,19 @@ def uphold(objection_id: int):
 def issue(project_id: int):
     user = require_user()
     cert = services.issue_certificate(user, project_id)
-    db.session.commit()
     out = queries.certificate_json(cert, _base())
-    return jsonify({"number": cert.number, "number_text": cert.number_text, "url": out["url"],
+    return commit_json({"number": cert.number, "number_text": cert.number_text, "url": out["url"],
                     "pdf_url": out["pdf_url"], "sha256": cert.sha256}, 201)
 
 
 @bp.get("/certificates")
 @roles_required("staff")
-@doc("鉴证书登记簿（检索、分页）", tag="certificates")
+@doc("鉴证书登记簿（检索、分页）", tag="certificates", query=[*text_query("q"), *PAGE_QUERY])
 def register():
     page, per_page = page_args()
     items, total = queries.register_search(request.args.get("q"), page, per_page)
-    return jsonify({"items": [queries.certificate_json(c, _base()) for c in items], "total": total, "page": page})
+    return jsonify({"items": [queries.certificate_json(c, _base(), private=True) for c in items], "total": total,
+                    "page": page})
 
 
 @bp.get("/certificates/signing-keys")
@@ -156,13 +169,15 @@ def signing_keys():
     return jsonify({"ed25519_public_key": keys.public_key_b64(), "ca_certificate_pem": p.ca_cert.read_text()})
 
 
-@bp.get("/certificates/<number>")
+@bp.get("/certificates/<certno:number>")
 @doc("查询鉴证书：认证事实、状态、PDF 的 sha256 与签名", auth=False, tag="certificates")
 def show(number: str):
-    return jsonify(queries.certificate_json(services.get_certificate(number), _base()))
+    user = bearer_user()
+    staff = user is not None and user.role == "staff"
+    return jsonify(queries.certificate_json(services.get_certificate(number, staff=staff), _base(), private=staff))
 
 
-@bp.get("/certificates/<number>/pdf")
+@bp.get("/certificates/<certno:number>/pdf")
 @doc("下载已签名的鉴证书 PDF", auth=False, tag="certificates")
 def pdf(number: str):
     cert = services.get_certificate(number)
@@ -186,12 +201,11 @@ def verify():
     return jsonify(queries.verify_pdf(data))
 
 
-@bp.post("/certificates/<number>/revoke")
+@bp.post("/certificates/<certno:number>/revoke")
 @roles_required("staff")
 @doc("撤销鉴证书", body=ReasonIn, tag="certificates")
 def revoke(number: str):
     user = require_user()
     body = parse_body(ReasonIn)
-    cert = services.revoke(user, services.get_certificate(number), body.reason)
-    db.session.commit()
-    return jsonify(queries.certificate_json(cert, _base()))
+    cert = services.revoke(user, services.get_certificate(number, staff=True), body.reason)
+    return commit_json(queries.certificate_json(cert, _base(), private=True))

@@ -19,6 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from certificates import rules
 from certificates.fontsubset import SubsetCache
 from trading.errors import Unavailable
 
@@ -58,7 +59,13 @@ def _constant_text(f: dict) -> str:
     """What every certificate of this kind, center and set of rows prints, in a fixed order (fontsubset.py)."""
     labels = "".join(label for label, _ in f["rows"])
     return (_COMMON + f["center"] + f["title"] + f["number_text"] + f["seal_text"] + f["statement"] + labels
-            + f["issue_date"] + f["verify_url"] + SCAN_HINT + SIGNED_NOTE + "编号：审计链头第条")
+            + f["issue_date"] + _TOKEN.sub("", f["verify_url"]) + rules.TOKEN_ALPHABET + SCAN_HINT + SIGNED_NOTE
+            + "编号：审计链头第条")
+
+
+# the random token ending a certificate number (rules.new_token) differs on every certificate: its characters
+# are primed as the whole alphabet instead, so subset 0 stays one cached program per kind
+_TOKEN = re.compile(r"-[0-9A-Z]{10}$")
 
 
 @functools.lru_cache(maxsize=16)
@@ -322,5 +329,5 @@ def _pem_cert(pem: str):
 def number_in(data: bytes) -> str | None:
     """The certificate number the file claims (document keywords), read even from a damaged file."""
     text = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8) & 0xFF]), data)
-    found = re.findall(rb"certificate-number:((?:NC|GG)-\d{4}-C\d{4,})", text)
+    found = re.findall(rb"certificate-number:((?:NC|GG)-\d{4}-C\d{4,}(?:-[0-9A-Z]{10})?)", text)
     return found[-1].decode("ascii") if found else None

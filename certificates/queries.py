@@ -12,14 +12,34 @@ from sqlalchemy import func, or_, select
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from certificates.services import verify_path
 from trading.clock import isoformat, now, to_beijing
+from trading.credit import mask_personal_id
 from trading.errors import Unavailable
 from trading.extensions import db
-from trading.models import Project
+from trading.models import OrgKind, Project
 from trading.states import ProjectStatus
 
 
+def _parties(cert: Certificate) -> dict[str, Any]:
+    project = cert.project
+    return {"transferor": project.owner, "transferee": project.winner}
+
+
 def facts_of(cert: Certificate) -> dict[str, Any]:
-    return json.loads(cert.facts)
+    """The certified facts as public output shows them. Certificates issued since issue 12 sign a person's ID
+    number already masked; on older ones it is masked here (their stored, signed facts are unchanged)."""
+    facts = json.loads(cert.facts)
+    for key, user in _parties(cert).items():
+        party = facts.get(key)
+        if isinstance(party, dict) and user is not None and user.org is not None and \
+                user.org.kind == OrgKind.INDIVIDUAL:
+            party["org_code"] = mask_personal_id(party.get("org_code"))
+    return facts
+
+
+def party_codes(cert: Certificate) -> dict[str, str | None]:
+    """The parties' full credit codes / ID numbers, for staff (and the banks they answer) only."""
+    return {key: (user.org.credit_code if user is not None and user.org is not None else None)
+            for key, user in _parties(cert).items()}
 
 
 def check_signature(cert: Certificate) -> bool:
@@ -116,8 +136,9 @@ def register_search(q: str | None = None, page: int = 1, per_page: int = 20) -> 
     return list(rows), total
 
 
-def certificate_json(cert: Certificate, base_url: str = "") -> dict[str, Any]:
-    return {
+def certificate_json(cert: Certificate, base_url: str = "", *, private: bool = False) -> dict[str, Any]:
+    """`private` (staff only) adds `party_codes`: the full codes the public facts mask for a person."""
+    out = {
         "number": cert.number, "number_text": cert.number_text, "project_id": cert.project_id,
         "status": cert.status, "facts": facts_of(cert), "sha256": cert.sha256,
         "signature": {"algorithm": "Ed25519", "value": cert.signature, "public_key": cert.public_key,
@@ -128,4 +149,7 @@ def certificate_json(cert: Certificate, base_url: str = "") -> dict[str, Any]:
         "revoked_at": isoformat(cert.revoked_at), "revoke_reason": cert.revoke_reason,
         "url": f"{base_url}{verify_path(cert.number)}", "pdf_url": f"{base_url}/api/v1/certificates/{cert.number}/pdf",
     }
+    if private:
+        out["party_codes"] = party_codes(cert)
+    return out
 

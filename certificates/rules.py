@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
-ASCII_NUMBER = re.compile(r"^(NC|GG)-(\d{4})-C(\d{4,})$")
+ASCII_NUMBER = re.compile(r"^(NC|GG)-(\d{4})-C(\d{4,})(?:-([0-9A-Z]{10}))?$")
 MAX_UPLOAD = 10 * 1024 * 1024
 
 TITLES = {True: "成交确认书", False: "农村产权交易鉴证书"}
@@ -28,11 +29,24 @@ def valid_mobile(phone: str) -> bool:
     return bool(MOBILE.match(phone or ""))
 
 
-def numbers(public: bool, year: int, seq: int, rural_prefix: str, public_prefix: str) -> tuple[str, str]:
-    """(ASCII number for URLs, readable number): ('NC-2026-C0001', '鹿农交鉴〔2026〕0001号')."""
+TOKEN_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+TOKEN_LENGTH = 10  # 50 random bits: numbers cannot be walked (NC-2026-C0001, C0002 …)
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def numbers(public: bool, year: int, seq: int, rural_prefix: str, public_prefix: str,
+            token: str = "") -> tuple[str, str]:
+    """(ASCII number for URLs, readable number): ('NC-2026-C0001-7QK3M9XA2D', '鹿农交鉴〔2026〕0001号').
+
+    The readable number is the official sequence; the ASCII number, the only one the public can look a
+    certificate up by, ends in a random token (`new_token()`), so knowing one number does not give the next."""
     ascii_prefix = "GG" if public else "NC"
     text_prefix = public_prefix if public else rural_prefix
-    return f"{ascii_prefix}-{year}-C{seq:04d}", f"{text_prefix}〔{year}〕{seq:04d}号"
+    number = f"{ascii_prefix}-{year}-C{seq:04d}" + (f"-{token}" if token else "")
+    return number, f"{text_prefix}〔{year}〕{seq:04d}号"
 
 
 def publicity_over(now: datetime, publicity_ends_at: datetime | None) -> bool:

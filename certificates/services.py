@@ -16,10 +16,11 @@ from certificates import rules, signals
 from certificates.models import Certificate, CertificateStatus, Objection, ObjectionStatus
 from trading import audit
 from trading.clock import isoformat, now, to_beijing
+from trading.credit import mask_personal_id
 from trading.db import is_postgres, lock
 from trading.errors import Conflict, Invalid, NotFound, Unavailable
 from trading.extensions import db
-from trading.models import Project, User
+from trading.models import OrgKind, Project, User
 from trading.money import capital, rate, rate_str, to_str
 from trading.rules import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, UNIT_LABELS, total_amount
 from trading.states import ProjectStatus
@@ -119,14 +120,16 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
 
 def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bool) -> Objection:
     """Upheld: the award is annulled; the next-best bidder is awarded (递补) or the project fails."""
-    reason = _resolvable(obj, reason)
-    if obj.project_id is None:  # a tender lot's: its package strikes the candidate
+    if obj.project_id is None:  # a tender lot's: its package strikes the candidate (it locks the lot)
+        reason = _resolvable(obj, reason)
         obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
                                                                         actor.username, now())
         db.session.flush()
         signals.objection_resolved.send(obj, actor=actor, reason=reason, upheld=True)
         return obj
     project = lock(Project, obj.project_id)
+    db.session.refresh(obj)  # re-read under the project's lock: a concurrent twin may have upheld it already, and
+    reason = _resolvable(obj, reason)  # must not then annul the promoted runner-up as well (issue 12, finding 3)
     if project is None or project.status != ProjectStatus.AWARDED:
         raise Conflict("该项目的成交结果已不在可撤销状态", code="not_awarded")
     import importlib
@@ -146,8 +149,12 @@ def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bo
 
 # ------------------------------------------------------------------ issuing
 
-def get_certificate(number: str) -> Certificate:
-    stmt = select(Certificate).where(or_(Certificate.number == number, Certificate.number_text == number))
+def get_certificate(number: str, *, staff: bool = False) -> Certificate:
+    """By its ASCII number (which ends in a random token, so numbers cannot be walked); staff may also use the
+    readable, sequential number (鹿农交鉴〔2026〕0001号)."""
+    match = (or_(Certificate.number == number, Certificate.number_text == number) if staff
+             else Certificate.number == number)
+    stmt = select(Certificate).where(match)
     cert = db.session.execute(stmt).scalar_one_or_none()
     if cert is None:
         raise NotFound("鉴证书不存在，请核对编号", code="not_found")
@@ -179,9 +186,13 @@ def check_issuable(project: Project) -> None:
 
 
 def _party(user: User | None, role: str) -> dict[str, Any]:
+    """A party as the signed (public) facts carry it: a person's ID number masked, an organisation's credit
+    code whole. Staff read the full number through `queries.certificate_json(..., private=True)`."""
     org = user.org if user is not None else None
-    return {"role": role, "name": user.name if user is not None else "—",
-            "org_code": org.credit_code if org is not None else None}
+    code = org.credit_code if org is not None else None
+    if org is not None and org.kind == OrgKind.INDIVIDUAL:
+        code = mask_personal_id(code)
+    return {"role": role, "name": user.name if user is not None else "—", "org_code": code}
 
 
 def verify_path(number: str) -> str:
@@ -272,7 +283,7 @@ def issue_certificate(actor: User, project_id: int) -> Certificate:
     cfg = current_app.config
     number, number_text = rules.numbers(public, year, _next_seq(public, year),
                                         cfg.get("TRADING_CERT_PREFIX_RURAL", "鹿农交鉴"),
-                                        cfg.get("TRADING_CERT_PREFIX_PUBLIC", "鹿公交确"))
+                                        cfg.get("TRADING_CERT_PREFIX_PUBLIC", "鹿公交确"), rules.new_token())
     facts = certified_facts(project, number, number_text, issued_at)
     body = rules.canonical(facts)
     signature = base64.b64encode(material.ed25519.sign(body)).decode("ascii")

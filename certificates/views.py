@@ -11,8 +11,10 @@ from markupsafe import Markup
 from certificates import queries, services
 from certificates.models import OBJECTION_LABELS
 from certificates.rules import MAX_UPLOAD
+from trading.apiutil import page_number
 from trading.errors import DomainError
 from trading.extensions import db
+from trading.redirects import back
 from trading.services import get_project
 from trading.templating import Pagination
 
@@ -118,8 +120,9 @@ def verify_page():
 
 @bp.get("/certificates/<number>")
 def public_view(number: str):
+    user = _user()
     try:
-        cert = services.get_certificate(number)
+        cert = services.get_certificate(number, staff=user is not None and user.role == "staff")
     except DomainError:
         flash(f"未找到编号为“{number}”的鉴证书，请核对编号", "warning")
         return render_template("certificates/verify.html", result=None, cert=None, facts=None), 404
@@ -133,10 +136,7 @@ def public_view(number: str):
 @staff_required
 def desk():
     tab = request.args.get("tab", "awaiting")
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number()
     per_page = 20
     ctx: dict = {"tab": tab}
     if tab == "register":
@@ -178,13 +178,13 @@ def resolve(objection_id: int):
         abort(400)
     db.session.commit()
     flash("异议已处理", "success")
-    return redirect(request.referrer or url_for("certificates.desk", tab="objections"))
+    return redirect(back(url_for("certificates.desk", tab="objections")))
 
 
 @bp.post("/staff/certificates/<number>/revoke")
 @staff_required
 def revoke(number: str):
-    cert = services.revoke(current_user._get_current_object(), services.get_certificate(number),
+    cert = services.revoke(current_user._get_current_object(), services.get_certificate(number, staff=True),
                            request.form.get("reason", ""))
     db.session.commit()
     flash(f"已撤销 {cert.number_text}", "success")

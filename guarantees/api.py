@@ -19,11 +19,21 @@ from guarantees.schemas import (
     RetireIn,
 )
 from guarantees.serialize import claim_json, deposit_json, guarantee_json, guarantor_json, key_json
-from trading.apiutil import json_body, jsonify, page_args, parse_body, require_user, roles_required
+from trading.apiutil import (
+    MAX_SEQ,
+    commit_json,
+    int_arg,
+    json_body,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
 from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Project
-from trading.openapi import doc
+from trading.openapi import PAGE_QUERY, doc, flag_query, query_param, text_query
 from trading.schemas import ReasonIn
 
 bp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1")
@@ -38,8 +48,7 @@ def create_guarantor():
     body = parse_body(GuarantorIn)
     g = intake.register_guarantor(body.code, body.name, body.public_key_pem, actor=user.username,
                                   key_valid_from=body.key_valid_from)
-    db.session.commit()
-    return jsonify(guarantor_json(g), 201)
+    return commit_json(guarantor_json(g), 201)
 
 
 @bp.get("/guarantors")
@@ -69,8 +78,7 @@ def add_key(code: str):
     body = parse_body(KeyIn)
     key = intake.add_key(intake.get_guarantor(code), body.public_key_pem, valid_from=body.valid_from,
                          valid_until=body.valid_until, actor=user.username)
-    db.session.commit()
-    return jsonify(key_json(key), 201)
+    return commit_json(key_json(key), 201)
 
 
 @bp.post("/guarantors/<code>/keys/<int:key_id>/retire")
@@ -83,8 +91,7 @@ def retire_key(code: str, key_id: int):
     if key is None or key.guarantor.code != code:
         raise NotFound("公钥不存在", code="not_found")
     intake.retire_key(key, body.valid_until, user.username)
-    db.session.commit()
-    return jsonify(key_json(key))
+    return commit_json(key_json(key))
 
 
 @bp.post("/guarantees")
@@ -92,13 +99,13 @@ def retire_key(code: str, key_id: int):
      auth=False)
 def receive_guarantee():
     g = intake.receive(json_body())
-    db.session.commit()
-    return jsonify({"guarantee_no": g.guarantee_no, "status": g.status}, 201)
+    return commit_json({"guarantee_no": g.guarantee_no, "status": g.status}, 201)
 
 
 @bp.get("/guarantees")
 @roles_required("staff", "guarantor", "bidder")
-@doc("保函列表（工作人员：全部；担保机构：本机构；竞买人：本人）", tag=TAG)
+@doc("保函列表（工作人员：全部；担保机构：本机构；竞买人：本人）", tag=TAG,
+     query=[*text_query("status", "q", "issuer"), *PAGE_QUERY])
 def list_guarantees():
     user = require_user()
     page, per_page = page_args()
@@ -121,13 +128,13 @@ def get_guarantee(no: str):
 
 @bp.get("/guarantees/<no>/check")
 @roles_required("bidder")
-@doc("报名前即时核验保函（不占用）：?project_id=", response=CheckOut, tag=TAG)
+@doc("报名前即时核验保函（不占用）：?project_id=", response=CheckOut, tag=TAG,
+     query=[query_param("project_id", {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}, required=True)])
 def check_guarantee(no: str):
     user = require_user()
-    try:
-        project_id = int(request.args.get("project_id", ""))
-    except ValueError:
-        raise Invalid("缺少 project_id", fields={"project_id": "必填，整数"}) from None
+    project_id = int_arg("project_id", None, 0, MAX_SEQ)
+    if project_id is None:
+        raise Invalid("缺少 project_id", fields={"project_id": "必填，整数"})
     project = db.session.get(Project, project_id)
     if project is None or project.approved_at is None:
         raise NotFound("项目不存在", code="not_found")
@@ -149,13 +156,12 @@ def file_claim(no: str):
     user = require_user()
     body = parse_body(ReasonIn)
     claim = claims.file_claim(services.get_guarantee(no), body.reason, user.username)
-    db.session.commit()
-    return jsonify(claim_json(claim), 201)
+    return commit_json(claim_json(claim), 201)
 
 
 @bp.get("/claims")
 @roles_required("staff", "guarantor")
-@doc("索赔列表", tag=TAG)
+@doc("索赔列表", tag=TAG, query=[*text_query("status"), *PAGE_QUERY])
 def list_claims():
     user = require_user()
     page, per_page = page_args()
@@ -169,8 +175,7 @@ def list_claims():
 @doc("担保机构赔付索赔", response=ClaimOut, tag=TAG)
 def pay_claim(claim_id: int):
     claim = claims.pay_claim(claim_id, require_user())
-    db.session.commit()
-    return jsonify(claim_json(claim))
+    return commit_json(claim_json(claim))
 
 
 @bp.post("/claims/<int:claim_id>/reject")
@@ -180,13 +185,13 @@ def reject_claim(claim_id: int):
     user = require_user()
     body = parse_body(ReasonIn)
     claim = claims.reject_claim(claim_id, user, body.reason)
-    db.session.commit()
-    return jsonify(claim_json(claim))
+    return commit_json(claim_json(claim))
 
 
 @bp.get("/deposits")
 @roles_required("staff")
-@doc("现金保证金台账：?status=&due=1（待退还清单）", tag=TAG)
+@doc("现金保证金台账：?status=&due=1（待退还清单）", tag=TAG,
+     query=[*text_query("status"), flag_query("due", "只看到期待退还的"), *PAGE_QUERY])
 def list_deposits():
     page, per_page = page_args()
     rows, total = queries.list_deposits(status=request.args.get("status") or None,
@@ -199,5 +204,4 @@ def list_deposits():
 @doc("登记保证金已退还", tag=TAG)
 def refund_deposit(deposit_id: int):
     dep = services.mark_refunded(deposit_id, require_user().username)
-    db.session.commit()
-    return jsonify(deposit_json(dep))
+    return commit_json(deposit_json(dep))

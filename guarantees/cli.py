@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from guarantees import client
+from guarantees.crypto import LABELS
 from trading.clock import parse_rfc3339
 from trading.errors import DomainError
 from trading.extensions import db
@@ -28,7 +29,7 @@ def _instant(raw: str | None):
 
 @cli.command("keygen")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="私钥输出路径（PEM，权限 0600）")
-@click.option("--algorithm", type=click.Choice(["ed25519", "ecdsa-p256"]), default="ed25519", show_default=True)
+@click.option("--algorithm", type=click.Choice(list(client.ALGORITHMS)), default="ed25519", show_default=True)
 def keygen(out: str, algorithm: str) -> None:
     """Generate a signing key; prints the public key PEM to register with the center."""
     if Path(out).exists():
@@ -92,16 +93,18 @@ def add_key(code: str, pem_path: str, valid_from: str | None, valid_until: str |
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
-    click.echo(f"已为 {code} 增加公钥 #{key.id}（{key.algorithm}）")
+    click.echo(f"已为 {code} 增加公钥 #{key.id}（{LABELS.get(key.algorithm, key.algorithm)}）")
 
 
 @cli.command("demo-guarantor")
 @click.option("--code", default="LZRCB", show_default=True)
 @click.option("--name", default="柳州农村商业银行鹿寨支行", show_default=True)
-def demo_guarantor(code: str, name: str) -> None:
+@click.option("--algorithm", type=click.Choice(list(client.ALGORITHMS)), default="ed25519", show_default=True,
+              help="新生成私钥的算法（已有私钥时沿用）")
+def demo_guarantor(code: str, name: str, algorithm: str) -> None:
     """The demo guarantor; its private key is generated under instance/keys/guarantors/ (never committed)."""
     from guarantees.demo import ensure_demo_guarantor
 
-    path = ensure_demo_guarantor(code, name)
+    path = ensure_demo_guarantor(code, name, algorithm)
     db.session.commit()
     click.echo(f"演示担保机构 {code}，私钥：{path}")

@@ -1,4 +1,5 @@
-"""Signature verifiers behind one interface: Ed25519 (required) and ECDSA P-256 with SHA-256.
+"""Signature verifiers behind one interface: Ed25519 (required), ECDSA P-256 with SHA-256, and
+SM3withSM2 (GB/T 32918.2, default user ID 1234567812345678; see guarantees/sm2.py).
 
 Pure functions over bytes and PEM text: no Flask, no database.
 """
@@ -12,14 +13,18 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from guarantees import sm2
+
 ED25519 = "ed25519"
 ECDSA_P256 = "ecdsa-p256"
-ALGORITHMS = (ED25519, ECDSA_P256)
+SM2 = "sm2"  # SM3withSM2
+ALGORITHMS = (ED25519, ECDSA_P256, SM2)
+LABELS = {ED25519: "Ed25519", ECDSA_P256: "ECDSA P-256", SM2: "国密 SM2"}
 
 
 class UnusableKey(ValueError):
@@ -52,9 +57,23 @@ def sha256_hex(data: bytes) -> str:
 
 
 def load_public_key(pem: str) -> tuple[str, Any, str]:
-    """(algorithm, key, fingerprint) of a PEM public key; only Ed25519 and P-256 are accepted."""
+    """(algorithm, key, fingerprint) of a PEM public key: Ed25519, P-256 or SM2.
+
+    The fingerprint is the SHA-256 of the key's DER SubjectPublicKeyInfo (for SM2: the id-ecPublicKey +
+    sm2 curve form, whichever of the two SM2 encodings was given).
+    """
+    try:
+        sm2_key = sm2.load_public_pem(pem.strip())
+    except sm2.SM2KeyError as exc:
+        raise UnusableKey(str(exc)) from None
+    except (UnicodeEncodeError, TypeError, AttributeError):
+        sm2_key = None
+    if sm2_key is not None:
+        return SM2, sm2_key, sha256_hex(sm2_key.spki_der())
     try:
         key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
+    except UnsupportedAlgorithm:
+        raise UnusableKey("仅支持 Ed25519、ECDSA P-256 或国密 SM2 公钥") from None
     except (ValueError, UnicodeEncodeError, TypeError):
         raise UnusableKey("公钥不是有效的 PEM 格式（-----BEGIN PUBLIC KEY-----）") from None
     if isinstance(key, ed25519.Ed25519PublicKey):
@@ -62,12 +81,14 @@ def load_public_key(pem: str) -> tuple[str, Any, str]:
     elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         algorithm = ECDSA_P256
     else:
-        raise UnusableKey("仅支持 Ed25519 或 ECDSA P-256 公钥")
+        raise UnusableKey("仅支持 Ed25519、ECDSA P-256 或国密 SM2 公钥")
     der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return algorithm, key, sha256_hex(der)
 
 
 def normalise_pem(key: Any) -> str:
+    if isinstance(key, sm2.SM2PublicKey):
+        return key.pem()
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
@@ -84,11 +105,15 @@ def decode_signature(text: Any) -> bytes | None:
 def verify(algorithm: str, public_key_pem: str, message: bytes, signature: bytes) -> bool:
     """True when `signature` over `message` verifies with the key; never raises on a bad signature."""
     try:
-        _, key, _ = load_public_key(public_key_pem)
+        loaded, key, _ = load_public_key(public_key_pem)
+        if loaded != algorithm:  # a key is only ever used with the algorithm it was registered for
+            return False
         if algorithm == ED25519:
             key.verify(signature, message)
         elif algorithm == ECDSA_P256:
             return _verify_ecdsa(key, message, signature)
+        elif algorithm == SM2:
+            return bool(key.verify(message, signature, sm2.DEFAULT_USER_ID))
         else:
             return False
     except (InvalidSignature, UnusableKey, ValueError):

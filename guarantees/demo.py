@@ -17,11 +17,13 @@ def key_path(code: str) -> Path:
     return Path(current_app.config["TRADING_KEYS_DIR"]) / "guarantors" / f"{code}.pem"
 
 
-def ensure_demo_guarantor(code: str = "LZRCB", name: str = "柳州农村商业银行鹿寨支行") -> Path:
-    """Register the demo guarantor once, generating its private key into the instance keys dir."""
+def ensure_demo_guarantor(code: str = "LZRCB", name: str = "柳州农村商业银行鹿寨支行",
+                          algorithm: str = "ed25519") -> Path:
+    """Register the demo guarantor once, generating its private key (`algorithm`, when it has none yet:
+    ed25519, ecdsa-p256 or sm2) into the instance keys dir."""
     path = key_path(code)
     if not path.exists():
-        client.generate_key(path)
+        client.generate_key(path, algorithm)
     pem = client.public_pem(client.load_private_key(path))
     if db.session.execute(select(Guarantor).where(Guarantor.code == code)).scalar_one_or_none() is None:
         intake.register_guarantor(code, name, pem, actor="demo")

@@ -44,7 +44,8 @@ def _check_key(pem: object) -> tuple[str, str, str]:
 
 def add_key(guarantor: Guarantor, public_key_pem: str, *, valid_from: datetime | None = None,
             valid_until: datetime | None = None, actor: str) -> GuarantorKey:
-    """Add a public key for documents issued in [valid_from, valid_until); older keys keep verifying."""
+    """Add a public key for documents received in [valid_from, valid_until) (and dated no earlier than
+    valid_from); guarantees received under older keys stay valid."""
     algorithm, pem, fingerprint = _check_key(public_key_pem)
     valid_from = valid_from or EPOCH
     if valid_until is not None and valid_until <= valid_from:
@@ -61,7 +62,8 @@ def add_key(guarantor: Guarantor, public_key_pem: str, *, valid_from: datetime |
 
 
 def retire_key(key: GuarantorKey, until: datetime, actor: str) -> GuarantorKey:
-    """A key stops signing at `until`; documents it signed before stay valid."""
+    """A key stops signing at `until`: documents received from then on are refused whatever date they carry;
+    guarantees received before stay valid."""
     if until <= key.valid_from:
         raise Invalid("停用时间须晚于密钥生效时间", fields={"valid_until": "须晚于 valid_from"})
     key.valid_until = until
@@ -125,12 +127,13 @@ def receive(body: object) -> Guarantee:
     key = next((k for k in guarantor.keys if crypto.verify(k.algorithm, k.public_key_pem, message, signature)), None)
     if key is None:
         raise _refuse("签名验证失败：文件已被改动，或不是该机构的密钥签发", "bad_signature")
+    received_at = now()
     try:
-        doc = parse_document(document, now())
+        doc = parse_document(document, received_at)
     except DocumentError as exc:
         raise _refuse(str(exc), "invalid_document", exc.fields) from None
-    if not key_valid_at(key.valid_from, key.valid_until, doc.issued_at):
-        raise _refuse("签名密钥在保函签发时间不在有效期内", "bad_signature")
+    if not key_valid_at(key.valid_from, key.valid_until, issued_at=doc.issued_at, received_at=received_at):
+        raise _refuse("签名密钥已停用或尚未生效（以平台收到保函的时间为准）", "bad_signature")
     if db.session.execute(select(Guarantee.id).where(Guarantee.guarantee_no == doc.guarantee_no)).first():
         raise _refuse(f"保函 {doc.guarantee_no} 已提交过，不能重复提交", "duplicate_guarantee")
     g = Guarantee(guarantee_no=doc.guarantee_no, guarantor_id=guarantor.id, key_id=key.id, type=doc.type,
@@ -138,7 +141,7 @@ def receive(body: object) -> Guarantee:
                   amount=doc.amount, currency=doc.currency, valid_from=doc.valid_from,
                   valid_until=doc.valid_until, issued_at=doc.issued_at, document=message.decode("utf-8"),
                   sha256=crypto.sha256_hex(message), signature=body["signature"],
-                  status=GuaranteeStatus.ISSUED, received_at=now())
+                  status=GuaranteeStatus.ISSUED, received_at=received_at)
     try:
         with db.session.begin_nested():
             db.session.add(g)

@@ -45,6 +45,13 @@ class GuarantorKey(db.Model):
 
     guarantor: Mapped[Guarantor] = relationship(back_populates="keys")
 
+    @property
+    def algorithm_label(self) -> str:
+        """The algorithm as shown to people: Ed25519, ECDSA P-256, 国密 SM2."""
+        from guarantees.crypto import LABELS
+
+        return LABELS.get(self.algorithm, self.algorithm)
+
 
 class Guarantee(db.Model):
     __tablename__ = "guarantees"

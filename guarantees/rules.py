@@ -111,9 +111,13 @@ def effective_status(status: str, valid_until: datetime, now: datetime) -> str:
     return status
 
 
-def key_valid_at(valid_from: datetime, valid_until: datetime | None, at: datetime) -> bool:
-    """A key signs documents issued in [valid_from, valid_until)."""
-    return valid_from <= at and (valid_until is None or at < valid_until)
+def key_valid_at(valid_from: datetime, valid_until: datetime | None, *, issued_at: datetime,
+                 received_at: datetime) -> bool:
+    """A key signs documents the platform RECEIVES in [valid_from, valid_until), by the server clock: the
+    signer chooses `issued_at`, so a retired (perhaps stolen) key back-dating a document into its old period
+    is still refused. A document dated before the key's start is refused too. Guarantees received before a
+    retirement are stored and stay valid; nothing judges their key again."""
+    return valid_from <= issued_at and valid_from <= received_at and (valid_until is None or received_at < valid_until)
 
 
 @dataclass(frozen=True)

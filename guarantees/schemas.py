@@ -12,14 +12,14 @@ from trading.schemas import Body, Instant
 class GuarantorIn(Body):
     code: str = Field(min_length=1, max_length=32, description="签发机构代码（保函文件的 issuer）")
     name: str = Field(min_length=1, max_length=200)
-    public_key_pem: str = Field(min_length=1, max_length=4000, description="Ed25519 或 ECDSA P-256 公钥（PEM）")
+    public_key_pem: str = Field(min_length=1, max_length=4000, description="Ed25519、ECDSA P-256 或国密 SM2 公钥（PEM）")
     key_valid_from: Instant | None = None
 
 
 class KeyIn(Body):
     public_key_pem: str = Field(min_length=1, max_length=4000)
-    valid_from: Instant | None = Field(default=None, description="密钥自何时起可签发保函（默认不限）")
-    valid_until: Instant | None = Field(default=None, description="密钥自何时起不再签发（默认不限）")
+    valid_from: Instant | None = Field(default=None, description="密钥自何时起可签发保函（以平台收到保函的时间为准，默认不限）")
+    valid_until: Instant | None = Field(default=None, description="密钥自何时起不再签发（以平台收到保函的时间为准，默认不限）")
 
 
 class RetireIn(Body):

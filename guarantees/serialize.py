@@ -13,7 +13,7 @@ from trading.money import to_str
 
 
 def key_json(k: GuarantorKey) -> dict:
-    return {"id": k.id, "algorithm": k.algorithm, "fingerprint": k.fingerprint, "public_key_pem": k.public_key_pem,
+    return {"id": k.id, "algorithm": k.algorithm, "algorithm_label": k.algorithm_label, "fingerprint": k.fingerprint, "public_key_pem": k.public_key_pem,
             "valid_from": isoformat(k.valid_from), "valid_until": isoformat(k.valid_until)}
 
 
@@ -44,7 +44,7 @@ def guarantee_json(g: Guarantee, *, full: bool = True) -> dict:
     }
     if full:
         out.update({"sha256": g.sha256, "signature": g.signature, "key_id": g.key_id,
-                    "algorithm": g.key.algorithm, "document": json.loads(g.document),
+                    "algorithm": g.key.algorithm, "algorithm_label": g.key.algorithm_label, "document": json.loads(g.document),
                     "claims": [claim_json(c) for c in g.claims]})
     return out
 

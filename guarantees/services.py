@@ -338,16 +338,27 @@ def expire(g: Guarantee, actor: str = "scheduler") -> bool:
     return True
 
 
-def guarantee_figures(start: datetime, end: datetime) -> dict:
-    """Guarantees attached in [start, end): count, amount (= capital freed), and their share of registrations."""
-    count, amount = db.session.execute(
-        select(func.count(Guarantee.id), func.coalesce(func.sum(Guarantee.amount), 0))
-        .where(Guarantee.attached_at >= start, Guarantee.attached_at < end)).one()
+def bidding_over():
+    """The condition on Project: its bidding has closed (or it was withdrawn), so counts of its registrations may
+    be published (nothing about registrants is public before the close)."""
+    return (Project.closed_at.is_not(None)) | (Project.status == "withdrawn")
+
+
+def guarantee_figures(start: datetime, end: datetime, *, published_only: bool = False) -> dict:
+    """Guarantees attached in [start, end): count, amount (= capital freed), and their share of registrations.
+    published_only (the public statistics): only registrations of projects whose bidding is over."""
+    g_stmt = (select(func.count(Guarantee.id), func.coalesce(func.sum(Guarantee.amount), 0))
+              .where(Guarantee.attached_at >= start, Guarantee.attached_at < end))
+    r_stmt = (select(func.count(Registration.id),
+                     func.count(Registration.id).filter(Registration.security_type == SecurityType.GUARANTEE))
+              .where(Registration.created_at >= start, Registration.created_at < end))
+    if published_only:
+        g_stmt = (g_stmt.join(Registration, Registration.id == Guarantee.registration_id)
+                  .join(Project, Project.id == Registration.project_id).where(bidding_over()))
+        r_stmt = r_stmt.join(Project, Project.id == Registration.project_id).where(bidding_over())
+    count, amount = db.session.execute(g_stmt).one()
     amount = Decimal(amount or 0)
-    regs, secured = db.session.execute(
-        select(func.count(Registration.id),
-               func.count(Registration.id).filter(Registration.security_type == SecurityType.GUARANTEE))
-        .where(Registration.created_at >= start, Registration.created_at < end)).one()
+    regs, secured = db.session.execute(r_stmt).one()
     return {
         "count": int(count),
         "amount": amount.quantize(Decimal("0.01")),

@@ -13,6 +13,7 @@ from auctions.models import Registration
 from guarantees import claims, intake, queries, services
 from guarantees.models import Deposit, Guarantor
 from guarantees.states import CLAIM_LABELS, DEPOSIT_LABELS, GUARANTEE_LABELS, DepositStatus, GuaranteeStatus
+from trading.apiutil import page_number
 from trading.extensions import db
 from trading.templating import Pagination
 
@@ -35,10 +36,7 @@ def role(*roles: str) -> Callable:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_number()
 
 
 def _status_arg(allowed) -> str | None:
@@ -150,10 +148,11 @@ def staff_list():
 @role("staff")
 def register_guarantor():
     f = request.form
-    intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
-                              actor=current_user.username)
+    g = intake.register_guarantor(f.get("code", ""), f.get("name", ""), f.get("public_key_pem", ""),
+                                  actor=current_user.username)
+    label = g.keys[0].algorithm_label
     db.session.commit()
-    flash(f"已登记担保机构 {f.get('code')}", "success")
+    flash(f"已登记担保机构 {g.code}（公钥算法：{label}）", "success")
     return redirect(url_for(".staff_list"))
 
 

@@ -8,7 +8,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from tenders import bidding, evaluation, papers, serialize, services
 from tenders.models import TenderBid
-from trading.apiutil import bearer_user, json_body, jsonify, page_args, require_user, roles_required
+from trading.apiutil import (
+    bearer_user,
+    commit_json,
+    json_body,
+    jsonify,
+    page_args,
+    require_user,
+    roles_required,
+)
 from trading.clock import isoformat, now
 from trading.errors import Forbidden, Invalid, NotFound
 from trading.extensions import db
@@ -48,8 +56,7 @@ def _lot_for(lot_id: int):
 def create_tender():
     user = require_user()
     tender = services.create_tender(user, json_body())
-    db.session.commit()
-    return jsonify(serialize.tender_json(tender, user), 201)
+    return commit_json(serialize.tender_json(tender, user), 201)
 
 
 @bp.get("/tenders")
@@ -76,8 +83,7 @@ def get_tender(tender_id: int):
 def submit(tender_id: int):
     user = require_user()
     tender = services.submit(user, services.get_tender(tender_id))
-    db.session.commit()
-    return jsonify(serialize.tender_json(tender, user))
+    return commit_json(serialize.tender_json(tender, user))
 
 
 @bp.post("/tenders/<int:tender_id>/approve")
@@ -86,8 +92,7 @@ def submit(tender_id: int):
 def approve(tender_id: int):
     user = require_user()
     tender = services.approve(user, services.get_tender(tender_id))
-    db.session.commit()
-    return jsonify(serialize.tender_json(tender, user))
+    return commit_json(serialize.tender_json(tender, user))
 
 
 @bp.post("/tenders/<int:tender_id>/reject")
@@ -96,8 +101,7 @@ def approve(tender_id: int):
 def reject(tender_id: int):
     user = require_user()
     tender = services.reject(user, services.get_tender(tender_id), _reason())
-    db.session.commit()
-    return jsonify(serialize.tender_json(tender, user))
+    return commit_json(serialize.tender_json(tender, user))
 
 
 @bp.post("/tenders/<int:tender_id>/withdraw")
@@ -108,8 +112,7 @@ def withdraw(tender_id: int):
     tender = services.get_tender(tender_id)
     services.require_view(tender, user)
     tender = services.withdraw(user, tender, _reason())
-    db.session.commit()
-    return jsonify(serialize.tender_json(tender, user))
+    return commit_json(serialize.tender_json(tender, user))
 
 
 # ------------------------------------------------------------------ documents and clarifications
@@ -137,8 +140,7 @@ def upload_document(tender_id: int):
         for stream in request.files.values():
             stream.close()
     document = services.add_document(user, tender, title=title, filename=upload.filename or "", data=data)
-    db.session.commit()
-    return jsonify(serialize.document_json(document), 201)
+    return commit_json(serialize.document_json(document), 201)
 
 
 @bp.get("/tenders/<int:tender_id>/documents")
@@ -168,8 +170,7 @@ def clarify(tender_id: int):
     if not isinstance(body, dict):
         raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
     clar = services.add_clarification(user, tender, body.get("text"), body.get("bid_deadline"))
-    db.session.commit()
-    return jsonify(serialize.clarification_json(clar), 201)
+    return commit_json(serialize.clarification_json(clar), 201)
 
 
 @bp.get("/tenders/<int:tender_id>/clarifications")
@@ -212,8 +213,7 @@ def register(lot_id: int):
     if not isinstance(body, dict):
         raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
     reg = bidding.register(user, lot_id, body.get("security"), ip=request.remote_addr)
-    db.session.commit()
-    return jsonify({**_registration_json(reg), "lot_id": lot_id}, 201)
+    return commit_json({**_registration_json(reg), "lot_id": lot_id}, 201)
 
 
 @bp.get("/lots/<int:lot_id>/registrations")
@@ -237,8 +237,7 @@ def list_registrations(lot_id: int):
 def put_bid(lot_id: int):
     user = require_user()
     bid = bidding.put_bid(user, lot_id, json_body())
-    db.session.commit()
-    return jsonify(serialize.bid_receipt_json(bid))
+    return commit_json(serialize.bid_receipt_json(bid))
 
 
 @bp.get("/lots/<int:lot_id>/bid")
@@ -259,8 +258,7 @@ def get_bid(lot_id: int):
 @doc("撤回投标文件（投标截止前）", tag="tenders")
 def delete_bid(lot_id: int):
     bid = bidding.withdraw_bid(require_user(), lot_id)
-    db.session.commit()
-    return jsonify(serialize.bid_receipt_json(bid))
+    return commit_json(serialize.bid_receipt_json(bid))
 
 
 @bp.post("/lots/<int:lot_id>/bid/decrypt")
@@ -270,8 +268,7 @@ def decrypt(lot_id: int):
     user = require_user()
     body = json_body()
     bid = bidding.decrypt(user, lot_id, body.get("key") if isinstance(body, dict) else None)
-    db.session.commit()
-    return jsonify({"price": to_str(bid.price), "decrypted_at": isoformat(bid.decrypted_at)})
+    return commit_json({"price": to_str(bid.price), "decrypted_at": isoformat(bid.decrypted_at)})
 
 
 @bp.get("/lots/<int:lot_id>/opening")
@@ -315,8 +312,7 @@ def _member_json(m) -> dict:
 @doc("随机抽取评标委员会", status=201, tag="tenders")
 def draw(lot_id: int):
     members, info = evaluation.draw_committee(require_user(), lot_id)
-    db.session.commit()
-    return jsonify({"members": [_member_json(m) for m in members],
+    return commit_json({"members": [_member_json(m) for m in members],
                     "draw": {"seed": info["seed"], "pool_size": info["pool_size"], "pool": info["pool"],
                              "excluded_orgs": info["excluded_orgs"]}}, 201)
 
@@ -360,9 +356,8 @@ def my_scores(lot_id: int):
 def put_scores(lot_id: int):
     user = require_user()
     evaluation.put_scores(user, lot_id, json_body())
-    db.session.commit()
     lot = services.get_lot(lot_id)
-    return jsonify(_my_sheets_json(lot, evaluation.membership(user, lot)))
+    return commit_json(_my_sheets_json(lot, evaluation.membership(user, lot)))
 
 
 @bp.post("/lots/<int:lot_id>/scores/submit")
@@ -371,9 +366,8 @@ def put_scores(lot_id: int):
 def submit_scores(lot_id: int):
     user = require_user()
     evaluation.submit_scores(user, lot_id)
-    db.session.commit()
     lot = services.get_lot(lot_id)
-    return jsonify(_my_sheets_json(lot, evaluation.membership(user, lot)) | {"lot_status": lot.status})
+    return commit_json(_my_sheets_json(lot, evaluation.membership(user, lot)) | {"lot_status": lot.status})
 
 
 @bp.get("/lots/<int:lot_id>/evaluation")
@@ -427,8 +421,7 @@ def _lot_result(lot) -> dict:
 @doc("中标候选人公示", tag="tenders")
 def publicize(lot_id: int):
     lot = evaluation.publicize(require_user(), lot_id)
-    db.session.commit()
-    return jsonify(_lot_result(lot))
+    return commit_json(_lot_result(lot))
 
 
 @bp.post("/lots/<int:lot_id>/objections")
@@ -436,8 +429,7 @@ def publicize(lot_id: int):
 @doc("对中标候选人提出异议", status=201, tag="tenders")
 def object_(lot_id: int):
     obj = evaluation.lodge_objection(require_user(), lot_id, _reason())
-    db.session.commit()
-    return jsonify({"id": obj.id, "status": obj.status, "lot_id": lot_id, "created_at": isoformat(obj.created_at)},
+    return commit_json({"id": obj.id, "status": obj.status, "lot_id": lot_id, "created_at": isoformat(obj.created_at)},
                    201)
 
 
@@ -460,8 +452,7 @@ def list_objections(lot_id: int):
 @doc("确定中标人并签发中标通知书", tag="tenders")
 def award(lot_id: int):
     lot = evaluation.award(require_user(), lot_id)
-    db.session.commit()
-    return jsonify(_lot_result(lot))
+    return commit_json(_lot_result(lot))
 
 
 @bp.post("/lots/<int:lot_id>/winner-default")
@@ -469,8 +460,7 @@ def award(lot_id: int):
 @doc("中标人违约：递补下一中标候选人并向保函索赔", tag="tenders")
 def winner_default(lot_id: int):
     lot = evaluation.winner_default(require_user(), lot_id, _reason())
-    db.session.commit()
-    return jsonify(_lot_result(lot))
+    return commit_json(_lot_result(lot))
 
 
 @bp.get("/tender-papers/<number>")
@@ -522,8 +512,7 @@ def suspend_expert(username: str):
     from tenders import pool
 
     profile = pool.suspend(require_user().username, username, _reason())
-    db.session.commit()
-    return jsonify(pool.expert_json(profile))
+    return commit_json(pool.expert_json(profile))
 
 
 @bp.post("/experts/<username>/resume")
@@ -533,5 +522,4 @@ def resume_expert(username: str):
     from tenders import pool
 
     profile = pool.resume(require_user().username, username)
-    db.session.commit()
-    return jsonify(pool.expert_json(profile))
+    return commit_json(pool.expert_json(profile))

@@ -61,9 +61,17 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        """Every request with a session: the user, unless the session's version is stale (logged out or the
+        password changed since it was signed in)."""
+        from flask import session
+
+        from trading.accounts import SESSION_VERSION_KEY, session_valid
         from trading.models import User
 
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or not session_valid(user, session.get(SESSION_VERSION_KEY)):
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,11 +21,23 @@ from trading.extensions import db
 from trading.models import ApiToken, Organisation, OrgKind, Role, User
 
 MIN_PASSWORD = 8
+SESSION_VERSION_KEY = "_sv"  # the user's session_version when this browser session was signed in
 
 
 def hash_password(password: str) -> str:
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     return generate_password_hash(password, method=method)
+
+
+# Usernames: ASCII letters, digits and _ . - ; 2-32 characters, starting with a letter or a digit. No Chinese,
+# no other scripts: that rules out markup, zero-width and bidi characters and look-alikes (Cyrillic а, full-width
+# ａ) in one rule; a person's or organisation's Chinese name is the display name. Unique ignoring case.
+USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{1,31}")
+USERNAME_RULE = "用户名只能包含英文字母、数字和 _ . -，须以字母或数字开头，长度2至32个字符"
+
+
+def username_error(username: str) -> str | None:
+    return None if USERNAME_RE.fullmatch(username or "") else USERNAME_RULE
 
 
 def check_password_strength(password: str) -> str | None:
@@ -40,15 +53,15 @@ def create_user(username: str, password: str, role: str, *, display_name: str = 
     """Create an account with a hashed password; usernames are unique."""
     username = (username or "").strip()
     errors = {}
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
-        errors["username"] = "用户名须为1至64个字符，不含空格"
+    if msg := username_error(username):
+        errors["username"] = msg
     if role not in {r.value for r in Role}:
         errors["role"] = "角色无效，可选：bidder、collective、staff、guarantor、expert"
     if check_strength and (msg := check_password_strength(password or "")):
         errors["password"] = msg
     if errors:
         raise Invalid("；".join(errors.values()), fields=errors)
-    if db.session.execute(select(User.id).where(User.username == username)).first():
+    if db.session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
         raise Conflict(f"用户名“{username}”已存在", code="duplicate_user")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name, phone=phone, org=org)
@@ -77,14 +90,26 @@ def create_org(name: str, kind: str, credit_code: str | None, *, town: str | Non
     return org
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_check(password: str) -> None:
+    """The work of a real password check, for an unknown or locked account (no timing difference)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    check_password_hash(_DUMMY_HASHES[method], password)
+
+
 def authenticate(username: str, password: str) -> User:
-    """Check credentials; repeated failures lock the account for a while."""
+    """Check credentials; repeated failures lock the account for a while (a last resort: the caller throttles
+    the address first, trading.security.check_login_throttle). Unknown, locked and wrong all answer alike, so
+    the answer never confirms that a username exists or is locked."""
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     t = now()
-    if user is None:
+    if user is None or (user.locked_until and user.locked_until > t):
+        _dummy_check(password or "")
         raise Unauthorized("用户名或密码错误", code="bad_credentials")
-    if user.locked_until and user.locked_until > t:
-        raise Unauthorized("登录失败次数过多，账户已暂时锁定，请稍后再试", code="account_locked")
     if not user.active or not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["TRADING_MAX_FAILED_LOGINS"]:
@@ -103,7 +128,34 @@ def change_password(user: User, old: str, new: str) -> None:
     if msg := check_password_strength(new):
         raise Invalid(msg, fields={"new_password": msg})
     user.password_hash = hash_password(new)
-    audit.record("user.password", f"user:{user.id}", {}, user.username)
+    end_sessions(user)
+    revoked = revoke_tokens(user)
+    audit.record("user.password", f"user:{user.id}", {"tokens_revoked": revoked}, user.username)
+
+
+def end_sessions(user: User) -> int:
+    """Every browser session of the user signed in so far stops working (its saved cookie included); the caller
+    signs the current session in again when it should survive. Returns the new version."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+    return user.session_version
+
+
+def session_valid(user: User, version: object) -> bool:
+    """A session is the user's while it carries the user's current version (a session from before versions
+    existed carries none and counts as version 0, the version every account starts with)."""
+    return (version if isinstance(version, int) else 0) == (user.session_version or 0)
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every live API token of the user (a password change); the number revoked."""
+    rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                     ApiToken.revoked_at.is_(None))).scalars().all()
+    t = now()
+    for row in rows:
+        row.revoked_at = t
+    db.session.flush()
+    return len(rows)
 
 
 def _digest(token: str) -> str:

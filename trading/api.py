@@ -5,12 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from trading import accounts, audit, services
-from trading.apiutil import bearer_user, jsonify, page_args, parse_body, require_user, roles_required
+from trading.apiutil import (
+    bearer_user,
+    commit_json,
+    jsonify,
+    page_args,
+    parse_body,
+    require_user,
+    roles_required,
+)
 from trading.clock import isoformat
 from trading.errors import Forbidden, Invalid
 from trading.extensions import db
-from trading.openapi import build, doc
+from trading.openapi import PAGE_QUERY, build, doc, flag_query, query_param, text_query
 from trading.schemas import KIND_VALUES, ProjectIn, ProjectOut, ReasonIn, TokenIn, TokenOut
+from trading.security import check_login_throttle, note_login_failure
 from trading.serialize import project_json
 from trading.states import ProjectStatus
 
@@ -20,15 +29,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.post("/auth/token")
 @doc("获取 API 令牌", body=TokenIn, response=TokenOut, auth=False, tag="auth")
 def token():
+    check_login_throttle()
     body = parse_body(TokenIn)
     try:
         user = accounts.authenticate(body.username, body.password)
     except Exception:
         db.session.commit()  # keep the failed-login count that drives the lock-out
+        note_login_failure()
         raise
     raw, row = accounts.issue_token(user)
-    db.session.commit()
-    return jsonify({"token": raw, "role": user.role, "expires_at": isoformat(row.expires_at)})
+    return commit_json({"token": raw, "role": user.role, "expires_at": isoformat(row.expires_at)})
 
 
 @bp.post("/auth/revoke")
@@ -36,8 +46,7 @@ def token():
 def revoke():
     require_user()
     accounts.revoke_token(request.headers["Authorization"][7:].strip())
-    db.session.commit()
-    return jsonify({"revoked": True})
+    return commit_json({"revoked": True})
 
 
 @bp.post("/projects")
@@ -48,8 +57,7 @@ def create_project():
 
     user = require_user()
     project = services.create_project(user, json_body())
-    db.session.commit()
-    return jsonify(project_json(project, user), 201)
+    return commit_json(project_json(project, user), 201)
 
 
 @bp.put("/projects/<int:project_id>")
@@ -60,8 +68,7 @@ def update_project(project_id: int):
 
     user = require_user()
     project = services.update_draft(user, services.get_project(project_id), json_body())
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return commit_json(project_json(project, user))
 
 
 @bp.post("/projects/<int:project_id>/submit")
@@ -70,8 +77,7 @@ def update_project(project_id: int):
 def submit_project(project_id: int):
     user = require_user()
     project = services.submit(user, services.get_project(project_id))
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return commit_json(project_json(project, user))
 
 
 @bp.post("/projects/<int:project_id>/approve")
@@ -80,8 +86,7 @@ def submit_project(project_id: int):
 def approve_project(project_id: int):
     user = require_user()
     project = services.approve(user, services.get_project(project_id))
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return commit_json(project_json(project, user))
 
 
 @bp.post("/projects/<int:project_id>/reject")
@@ -92,8 +97,7 @@ def reject_project(project_id: int):
     project = services.get_project(project_id)
     body = parse_body(ReasonIn)
     project = services.reject(user, project, body.reason)
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return commit_json(project_json(project, user))
 
 
 @bp.post("/projects/<int:project_id>/withdraw")
@@ -104,8 +108,7 @@ def withdraw_project(project_id: int):
     project = services.get_project(project_id)
     body = parse_body(ReasonIn)
     project = services.withdraw(user, project, body.reason)
-    db.session.commit()
-    return jsonify(project_json(project, user))
+    return commit_json(project_json(project, user))
 
 
 @bp.post("/projects/<int:project_id>/relist")
@@ -114,12 +117,15 @@ def withdraw_project(project_id: int):
 def relist_project(project_id: int):
     user = require_user()
     copy = services.relist(user, services.get_project(project_id))
-    db.session.commit()
-    return jsonify(project_json(copy, user), 201)
+    return commit_json(project_json(copy, user), 201)
 
 
 @bp.get("/projects")
-@doc("项目列表（公开）", auth=False, tag="projects")
+@doc("项目列表（公开）", auth=False, tag="projects",
+     query=[query_param("status", {"type": "string", "enum": [s.value for s in ProjectStatus]}),
+            query_param("kind", {"type": "string", "enum": list(KIND_VALUES)}),
+            *text_query("q", "town"), flag_query("mine", "只看自己的项目"),
+            *PAGE_QUERY])
 def list_projects():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None

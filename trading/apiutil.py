@@ -37,6 +37,8 @@ def json_body() -> Any:
         return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise MalformedJSON("请求体不是有效的 JSON") from None
+    except RecursionError:  # [[[[…]]]] nested deeper than the parser's stack
+        raise MalformedJSON("请求体 JSON 嵌套过深") from None
 
 
 def parse_body(model: type[M]) -> M:
@@ -53,6 +55,16 @@ def parse_body(model: type[M]) -> M:
 def jsonify(obj: Any, status: int = 200, headers: dict | None = None) -> Response:
     text = json.dumps(obj, ensure_ascii=False, default=_default)
     return Response(text, status=status, mimetype="application/json", headers=headers)
+
+
+def commit_json(obj: Any, status: int = 200, headers: dict | None = None) -> Response:
+    """The answer of a write, built (and serialised) before the transaction commits: a value that cannot be shown
+    (say, a date the display cannot convert) is an error that rolls everything back, never a 500 after a commit."""
+    from trading.extensions import db
+
+    response = jsonify(obj, status, headers)
+    db.session.commit()
+    return response
 
 
 def _default(o: Any) -> Any:
@@ -159,13 +171,37 @@ def roles_required(*roles: str, principal: bool = False) -> Callable:
     return deco
 
 
+# Every integer a query string carries is bounded here: beyond these it is a 422, never an overflow in SQL
+# (SQLite and PostgreSQL integers end at 2^63 - 1, an OFFSET of page × per_page sooner).
+MAX_PAGE = 100_000
+MAX_SEQ = 2**31 - 1
+
+
+def int_arg(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
+    """The query parameter `name` as an integer in [minimum, maximum]; absent or empty → `default`;
+    anything else → 422 validation_error naming the parameter, in Chinese."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    problem = f"须为 {minimum} 到 {maximum} 之间的整数"
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 20:
+        raise Invalid(f"{name} {problem}", fields={name: problem})
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise Invalid(f"{name} {problem}", fields={name: problem})
+    return value
+
+
 def page_args(max_per_page: int = 100) -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", current_app.config.get("PER_PAGE", 20)))
-    except ValueError:
-        raise Invalid("page 与 per_page 必须是正整数", fields={"page": "必须是正整数"}) from None
-    if page < 1 or per_page < 1 or per_page > max_per_page:
-        raise Invalid(f"page 须 ≥ 1，per_page 须在 1 到 {max_per_page} 之间",
-                      fields={"per_page": f"须在 1 到 {max_per_page} 之间"})
-    return page, per_page
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    per_page = int_arg("per_page", int(current_app.config.get("PER_PAGE", 20)), 1, max_per_page)
+    return page or 1, per_page or 1  # never None: both have a default
+
+
+def page_number() -> int:
+    """The `page` of an HTML list: lenient (a bad or huge value shows the nearest page), never an error."""
+    raw = (request.args.get("page") or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        return MAX_PAGE if raw.isascii() and raw.isdigit() else 1
+    return min(max(1, int(raw)), MAX_PAGE)

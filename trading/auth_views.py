@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trading import accounts
+from trading import accounts, security
 from trading.errors import DomainError
 from trading.extensions import db, login_manager
 from trading.forms import LoginForm, PasswordForm, RegisterForm
+from trading.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
 
@@ -40,12 +40,13 @@ def roles_page(*roles: str) -> Callable:
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return same_site_path(target)
+
+
+def sign_in(user) -> None:
+    """Flask-Login's login_user, plus the user's current session version (checked by the user loader)."""
+    login_user(user)
+    session[accounts.SESSION_VERSION_KEY] = user.session_version or 0
 
 
 def home_for(user) -> str:
@@ -61,15 +62,18 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
+    if request.method == "POST":
+        security.check_login_throttle()
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.username.data.strip(), form.password.data)
         except DomainError as exc:
             db.session.commit()  # keep the failed-login count that drives the lock-out
+            security.note_login_failure()
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash(f"欢迎，{user.name}", "success")
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form)
@@ -77,7 +81,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Ends every browser session of the user, so a copy of this session's cookie saved before logging out no
+    longer signs anyone in (API tokens are separate: revoke them with /api/v1/auth/revoke)."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
+    session.pop(accounts.SESSION_VERSION_KEY, None)
     flash("您已安全退出", "info")
     return redirect(url_for("web.home"))
 
@@ -101,7 +111,7 @@ def register():
             _place(form, exc)
         else:
             db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash("注册成功，欢迎使用交易平台。报名参加项目时须提交保证金或电子保函。", "success")
             return redirect(url_for("web.projects"))
     return render_template("auth/register.html", form=form)
@@ -129,12 +139,14 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.old_password.data, form.new_password.data)
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.old_password.data, form.new_password.data)
         except DomainError as exc:
             db.session.rollback()
             _place(form, exc)
         else:
             db.session.commit()
-            flash("密码已修改，下次登录请使用新密码", "success")
+            sign_in(user)  # this session carries on under the new version; every other one and every token ended
+            flash("密码已修改，其他设备上的登录和API令牌已失效", "success")
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form)

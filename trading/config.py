@@ -72,8 +72,15 @@ def load_config(overrides: dict | None = None) -> dict:
         "TRADING_CANDIDATE_PUBLICITY_SECONDS": _int_env("TRADING_CANDIDATE_PUBLICITY_SECONDS", 259200),
         "TRADING_BID_VALIDITY_SECONDS": _int_env("TRADING_BID_VALIDITY_SECONDS", 7776000),
         "TRADING_MAX_SECURITY_CONSTRUCTION": os.environ.get("TRADING_MAX_SECURITY_CONSTRUCTION", "800000.00"),
-        "TRADING_MAX_FAILED_LOGINS": _int_env("TRADING_MAX_FAILED_LOGINS", 5),
+        "TRADING_IDEMPOTENCY_RETENTION_HOURS": _int_env("TRADING_IDEMPOTENCY_RETENTION_HOURS", 24),
+        # failed logins: an address is throttled first (TRADING_LOGIN_FAILURES_PER_IP, a Flask-Limiter limit
+        # string), the account locks for a while only after more failures (a last resort against many addresses)
+        "TRADING_MAX_FAILED_LOGINS": _int_env("TRADING_MAX_FAILED_LOGINS", 10),
         "TRADING_LOCKOUT_SECONDS": _int_env("TRADING_LOCKOUT_SECONDS", 900),
+        "TRADING_LOGIN_FAILURES_PER_IP": os.environ.get("TRADING_LOGIN_FAILURES_PER_IP", "5 per 15 minutes"),
+        # reverse proxies in front of the app (hops): X-Forwarded-For/-Proto are believed only from that many;
+        # 0 (the default) ignores them, so a client cannot pick the address rate limits and audits see
+        "TRADING_TRUSTED_PROXIES": _int_env("TRADING_TRUSTED_PROXIES", 0),
         "TRADING_CENTER_NAME": os.environ.get("TRADING_CENTER_NAME", "鹿寨县公共资源交易中心"),
         "TRADING_RURAL_CENTER_NAME": os.environ.get("TRADING_RURAL_CENTER_NAME", "鹿寨县农村产权流转交易中心"),
         "TRADING_KEYS_DIR": os.environ.get("TRADING_KEYS_DIR", str(instance / "keys")),

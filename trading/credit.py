@@ -40,6 +40,14 @@ def check_org_code(code: str, individual: bool) -> str | None:
     return None if is_valid_uscc(code) else "统一社会信用代码无效（应为18位，校验位不符）"
 
 
+def mask_personal_id(code: str | None) -> str | None:
+    """A person's ID number as public output shows it: the first and last four kept ("4502**********9021").
+    Already masked values come back unchanged."""
+    if not code or "*" in code or len(code) <= 8:
+        return code
+    return code[:4] + "*" * (len(code) - 8) + code[-4:]
+
+
 def make_uscc(seed: int) -> str:
     """A well-formed code for demo data and tests."""
     body = f"9145022{seed:010d}"[:17]

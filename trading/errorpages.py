@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from trading.apiutil import error_response, jsonify
 from trading.errors import DomainError
 from trading.extensions import db
+from trading.redirects import back
 
 log = logging.getLogger("tradehall")
 
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
         if _is_api():
             return error_response(err)
         flash(err.message, "danger")
-        return redirect(request.referrer or "/")
+        return redirect(back("/"))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -48,9 +49,12 @@ def init_app(app: Flask) -> None:
         key, message = HTTP_MESSAGES.get(code, ("error", err.description or "请求错误"))
         if code == 400 and "CSRF" in (err.description or ""):
             key, message = "csrf_failed", "表单已过期或缺少安全令牌（CSRF），请刷新页面后重试"
+        # werkzeug's own headers stay: a 405 lists the methods the resource takes (Allow, RFC 9110 §15.5.6),
+        # a 429 may say when to retry
+        headers = {k: v for k, v in err.get_headers() if k.lower() != "content-type"}
         if _is_api():
-            return jsonify({"error": {"code": key, "message": message}}, code)
-        return render_template("error.html", code=code, message=message), code
+            return jsonify({"error": {"code": key, "message": message}}, code, headers=headers)
+        return render_template("error.html", code=code, message=message), code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -156,20 +157,38 @@ def rows(dataset: str, period: Period, filters: dict) -> Iterator[list]:
             "guarantees": _guarantee_rows}[dataset](period, filters)
 
 
+# OWASP's CSV-injection rule: a cell a spreadsheet program would read as a formula (or as a DDE call) starts with
+# one of these; such text gets a leading apostrophe, which shows as text and is never evaluated.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def safe_text(value: str) -> str:
+    """Spreadsheet-safe text: the one helper every CSV/XLSX export passes its text cells through. A plain
+    decimal number written as text by our own code (e.g. a negative rate "-0.0500") is left alone: it is a
+    number, not a formula."""
+    if value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _cell(v) -> str:
     if v is None:
         return ""
     if isinstance(v, Decimal):
         return format(v, "f")
+    if isinstance(v, str):
+        return safe_text(v)
     return str(v)
 
 
 def csv_stream(spec: Dataset, data: Iterable[list]) -> Iterator[str]:
     """UTF-8 CSV with a BOM (so spreadsheet programs read the Chinese), flushed every BATCH rows."""
     buf = io.StringIO()
-    w = csv.writer(buf)
     buf.write("\ufeff")
-    w.writerow(spec.columns)
+    csv.writer(buf).writerow(spec.columns)
+    # every data field quoted: a spreadsheet set to ';' as separator then cannot split "a;=1+1" into a formula cell
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL)
     for i, row in enumerate(data, 1):
         w.writerow([_cell(v) for v in row])
         if i % BATCH == 0:
@@ -180,14 +199,25 @@ def csv_stream(spec: Dataset, data: Iterable[list]) -> Iterator[str]:
 
 
 def xlsx_stream(spec: Dataset, data: Iterable[list], chunk: int = 64 * 1024) -> Iterator[bytes]:
-    """A write-only workbook: money stays numeric (Decimal), one header row, then the file in chunks."""
+    """A write-only workbook: money stays numeric (Decimal), one header row, then the file in chunks. Text is
+    written as string cells (data_type 's': openpyxl would otherwise store a value starting with "=" as a
+    formula) and neutralised like the CSV, so it stays text even when a user edits the cell."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(spec.title)
-    ws.append(list(spec.columns))
+
+    def cell(v):
+        if not isinstance(v, str):
+            return v
+        c = WriteOnlyCell(ws, value=safe_text(v))
+        c.data_type = "s"
+        return c
+
+    ws.append([cell(v) for v in spec.columns])
     for row in data:
-        ws.append([v for v in row])
+        ws.append([cell(v) for v in row])
     with tempfile.TemporaryFile() as fh:
         wb.save(fh)
         fh.seek(0)

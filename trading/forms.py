@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from trading.accounts import check_password_strength
+from trading.accounts import check_password_strength, username_error
 from trading.clock import from_beijing_local, isoformat, to_beijing
 from trading.credit import check_org_code
 from trading.errors import DomainError
@@ -71,9 +71,18 @@ class OrgCodeMixin:
             raise ValidationError(msg)
 
 
+USERNAME_HINT = "英文字母、数字和 _ . -，2至32个字符"
+
+
+def valid_username(form, field) -> None:
+    """The accounts rule (trading.accounts.USERNAME_RE), checked on the form so it shows next to the field."""
+    if msg := username_error((field.data or "").strip()):
+        raise ValidationError(msg)
+
+
 class RegisterForm(OrgCodeMixin, FlaskForm):
-    username = StringField("用户名", validators=[required(), Length(3, 64, "用户名须为3至64个字符")],
-                           render_kw={"autocomplete": "username"})
+    username = StringField("用户名", validators=[required(), valid_username],
+                           render_kw={"autocomplete": "username", "maxlength": 32, "title": USERNAME_HINT})
     password = PasswordField("密码", validators=[required(), strong_password],
                              render_kw={"autocomplete": "new-password"})
     password2 = PasswordField("确认密码", validators=[required(), EqualTo("password", "两次输入的密码不一致")],
@@ -86,9 +95,6 @@ class RegisterForm(OrgCodeMixin, FlaskForm):
     credit_code = StringField("统一社会信用代码 / 身份证号", render_kw={"maxlength": 18,
                               "autocapitalize": "characters"}, validators=[Marked()])
 
-    def validate_username(self, field) -> None:
-        if any(c.isspace() for c in field.data or ""):
-            raise ValidationError("用户名不能包含空格")
 
 
 class PasswordForm(FlaskForm):
@@ -104,7 +110,8 @@ class AccountForm(OrgCodeMixin, FlaskForm):
 
     role = SelectField("账户类型", choices=choices([("collective", "出让方（村集体/招标人）"),
                                                    ("staff", "交易中心工作人员")]))
-    username = StringField("用户名", validators=[required(), Length(3, 64, "用户名须为3至64个字符")])
+    username = StringField("用户名", validators=[required(), valid_username],
+                           render_kw={"maxlength": 32, "title": USERNAME_HINT})
     password = PasswordField("初始密码", validators=[required(), strong_password])
     display_name = StringField("联系人姓名", validators=[required(), Length(max=100, message="内容过长")])
     phone = StringField("手机号码", validators=[Optional(), mainland_mobile], render_kw={"inputmode": "tel"})
@@ -136,7 +143,8 @@ INT_FIELDS = ("term_years", "extension_seconds")
 
 
 def _dt(label: str) -> StringField:
-    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60})
+    return StringField(label, validators=[Marked()], render_kw={"type": "datetime-local", "step": 60,
+                                                                "min": "2000-01-01T08:00", "max": "2100-01-01T07:59"})
 
 
 def _money(label: str, mandatory: bool = False) -> StringField:
@@ -197,8 +205,11 @@ class ProjectForm(FlaskForm):
                 parsed = _parse_local(raw)
                 if parsed is None:  # left out of the body: the API then refuses the field, with this message
                     self.local_errors[name] = "请填写有效的日期和时间（北京时间），例如 2026-05-01 09:00"
-                else:
+                    continue
+                try:
                     body[name] = isoformat(from_beijing_local(parsed))
+                except ValueError as exc:  # before 2000 or from 2100 on (clock.EARLIEST…LATEST)
+                    self.local_errors[name] = str(exc)
         holders = re.split(r"[\s,，、;；]+", self.priority_holders.data or "")
         body["priority_holders"] = [h for h in holders if h]
         if "owner" in self:

@@ -70,6 +70,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # bumped by logout and password change: a browser session signed in under an older version is refused
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     org: Mapped[Organisation | None] = relationship()
 

@@ -1,6 +1,7 @@
 """OCDS 1.1 release packages for public-resource projects (DESIGN.md §6: open standards).
 
-One release per project, a snapshot of its latest state: the tender, its bid count, the award and
+One release per project, a snapshot of its latest state: the tender, its bidder and bid counts (only once
+bidding has closed: nothing about registrants is published before the close), the award and
 the contract (pending until the certificate is issued). Amounts are JSON numbers (OCDS requires
 numbers): the Decimal is written through float only at serialisation, which for 2-decimal amounts
 below 2^53 fen reproduces the exact decimal text.
@@ -15,7 +16,7 @@ from sqlalchemy import func, or_, select
 
 from trading.clock import isoformat, now
 from trading.extensions import db
-from trading.models import Project
+from trading.models import OrgKind, Project
 from trading.rules import METHOD_LABELS, PUBLIC_KINDS
 from trading.statistics import DealRow, Period, deal_total, start_total
 
@@ -43,7 +44,8 @@ def _row(p: Project) -> DealRow:
 
 def _party(user, roles: list[str]) -> dict:
     party: dict = {"id": f"user-{user.id}", "name": user.name, "roles": roles}
-    if user.org is not None and user.org.credit_code:
+    # a person's resident ID number is personal data: published for organisations only (issue 12, finding 6)
+    if user.org is not None and user.org.credit_code and user.org.kind != OrgKind.INDIVIDUAL:
         party["identifier"] = {"id": user.org.credit_code, "legalName": user.org.name}
     return party
 
@@ -65,11 +67,12 @@ def release(p: Project, tenderers: int, certified_at=None) -> dict:
         "id": p.code, "title": p.title, "description": p.description or p.title,
         "status": _tender_status(status), "value": _value(ceiling),
         "procurementMethod": "open", "procurementMethodDetails": METHOD_LABELS.get(p.method, p.method),
-        "numberOfTenderers": tenderers,
         "tenderPeriod": {"startDate": isoformat(p.approved_at or p.announce_start),
                          "endDate": isoformat(p.registration_end)},
-        "bids": {"statistics": [{"id": "bids", "measure": "bids", "value": p.bid_count}]},
     }
+    if p.closed_at is not None:  # no count of registrants or bids before the close of bidding (DESIGN: identities
+        tender["numberOfTenderers"] = tenderers  # and numbers hidden until the close; a tendering rule as well)
+        tender["bids"] = {"statistics": [{"id": "bids", "measure": "bids", "value": p.bid_count}]}
     if p.kind in CATEGORY:
         tender["mainProcurementCategory"] = CATEGORY[p.kind]
     parties = [_party(p.owner, ["buyer"])]
@@ -117,7 +120,7 @@ def release_package(period: Period, uri: str) -> dict:
                                 (P.awarded_at >= start) & (P.awarded_at < end)))
             .order_by(P.id))
     projects = list(db.session.execute(stmt).scalars())
-    counts = _tenderers([p.id for p in projects])
+    counts = _tenderers([p.id for p in projects if p.closed_at is not None])
     certs = certificate_for([p.id for p in projects])
     releases = [release(p, counts.get(p.id, 0), getattr(certs.get(p.id), "issued_at", None)) for p in projects]
     return {"uri": uri, "version": "1.1", "publishedDate": isoformat(now()),

@@ -25,8 +25,23 @@ def _money_or_zero(raw: object) -> Decimal:
 Money = Annotated[Decimal, BeforeValidator(_money), WithJsonSchema(MONEY_SCHEMA)]
 MoneyOrZero = Annotated[Decimal, BeforeValidator(_money_or_zero), WithJsonSchema(MONEY_SCHEMA)]
 Area = Annotated[Decimal, BeforeValidator(parse_area), WithJsonSchema(MONEY_SCHEMA)]
-Instant = Annotated[datetime, BeforeValidator(parse_rfc3339),
-                    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-05-01T09:00:00+08:00"})]
+# clock.parse_rfc3339 bounds every instant to [2000-01-01, 2100-01-01) UTC (clock.EARLIEST…LATEST): the pattern
+# tells generators (schemathesis) the years, the description the exact rule
+INSTANT_SCHEMA = {"type": "string", "format": "date-time", "example": "2026-05-01T09:00:00+08:00",
+                  "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])-[0-3][0-9][Tt][0-2][0-9]:[0-5][0-9]:[0-6][0-9]",
+                  "description": "RFC 3339，带时区偏移；须在 2000-01-01T00:00:00Z 至 2100-01-01T00:00:00Z 之间"}
+Instant = Annotated[datetime, BeforeValidator(parse_rfc3339), WithJsonSchema(INSTANT_SCHEMA)]
+
+
+def _not_bool(raw: object) -> object:
+    """JSON true/false are not the integers 1/0 (pydantic's lax mode would take them)."""
+    if isinstance(raw, bool):
+        raise ValueError("必须是整数，不能是布尔值")
+    return raw
+
+
+# every integer an API body takes: a number (or a numeric string, as the forms send), never a boolean
+Int = Annotated[int, BeforeValidator(_not_bool)]
 
 RURAL_KINDS = ("rural_land", "rural_construction_land", "rural_asset", "rural_forest", "rural_other")
 PUBLIC_KINDS = ("procurement", "construction", "state_asset", "land_use")
@@ -59,14 +74,14 @@ class ProjectIn(Body):
     direction: Literal["ascending", "descending"] = "ascending"
     price_unit: Literal["total", "per_mu_year"] = "total"
     area_mu: Area | None = None
-    term_years: int | None = Field(default=None, ge=1, le=99)
+    term_years: Int | None = Field(default=None, ge=1, le=99)
     start_price: Money
     reserve_price: Money | None = None
     budget: Money | None = None
     increment: Money
     deposit: MoneyOrZero = Decimal("0.00")
-    extension_seconds: int | None = Field(default=None, ge=0, le=86400)
-    max_extensions: int | None = Field(default=None, ge=0, le=10000)
+    extension_seconds: Int | None = Field(default=None, ge=0, le=86400)
+    max_extensions: Int | None = Field(default=None, ge=0, le=10000)
     announce_start: Instant
     registration_end: Instant
     bidding_start: Instant

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 from werkzeug import routing
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -71,7 +73,48 @@ def limit(endpoint: str, value: str, *, per_user: bool = False) -> None:
         PER_USER.add(endpoint)
 
 
+class TrustedProxies:
+    """werkzeug's ProxyFix for TRADING_TRUSTED_PROXIES hops (read per request, so a test can switch it): the
+    client address (request.remote_addr: rate limits, registrations' and bids' ip for the collusion signals,
+    audit) and scheme come from X-Forwarded-For/-Proto only as far as configured proxies wrote them; with 0 the
+    headers are ignored."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+        self._fixed: dict[int, ProxyFix] = {}
+
+    def __call__(self, environ, start_response):
+        hops = int(self.app.config.get("TRADING_TRUSTED_PROXIES") or 0)
+        if hops <= 0:
+            return self.wsgi_app(environ, start_response)
+        if hops not in self._fixed:
+            self._fixed[hops] = ProxyFix(self.wsgi_app, x_for=hops, x_proto=hops)
+        return self._fixed[hops](environ, start_response)
+
+
+def _login_failures():
+    return parse(current_app.config["TRADING_LOGIN_FAILURES_PER_IP"])
+
+
+def _throttling() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
+def check_login_throttle() -> None:
+    """Before any credential check: an address with too many recent failed logins gets 429 (whatever the
+    username, right password or not), so one address is stopped long before it could lock an account."""
+    if _throttling() and not limiter.limiter.test(_login_failures(), "login-failures", get_remote_address()):
+        abort(429)
+
+
+def note_login_failure() -> None:
+    if _throttling():
+        limiter.limiter.hit(_login_failures(), "login-failures", get_remote_address())
+
+
 def init_app(app: Flask) -> None:
+    if not isinstance(app.wsgi_app, TrustedProxies):
+        app.wsgi_app = TrustedProxies(app, app.wsgi_app)  # type: ignore[method-assign]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # The limiter object is shared by every app in the process (tests build several), so it is always

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from trading.clock import BEIJING
+from trading.clock import BEIJING, check_date_range
 from trading.money import quantize, rate
 from trading.rules import KIND_LABELS, PUBLIC_KINDS, RURAL_KINDS
 
@@ -57,9 +57,13 @@ def _parse_date(raw: str, field: str, name: str) -> date:
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise PeriodError(f"{name}日期格式无效，应为 YYYY-MM-DD，例如 2025-01-01", field) from None
+    try:
+        return check_date_range(value)  # far dates overflow when turned into instants (Period.bounds)
+    except ValueError as exc:
+        raise PeriodError(f"{name}{exc}", field) from None
 
 
 def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> Period:

@@ -9,7 +9,7 @@ from trading import ocds, stats_data
 from trading.apiutil import jsonify
 from trading.clock import now, to_beijing
 from trading.errors import Invalid
-from trading.openapi import doc
+from trading.openapi import PERIOD_QUERY, doc, query_param
 from trading.statistics import GROUPERS, Period, PeriodError, breakdown, parse_period
 
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1")
@@ -67,13 +67,15 @@ def request_period() -> Period:
 
 
 @api_bp.get("/stats")
-@doc("交易统计（公开；按北京时间成交日期，比率为总和之比）", response=StatsOut, auth=False, tag="stats")
+@doc("交易统计（公开；按北京时间成交日期，比率为总和之比）", response=StatsOut, auth=False, tag="stats",
+     query=PERIOD_QUERY)
 def stats():
     return jsonify(stats_data.jsonable(stats_data.compute(request_period())))
 
 
 @api_bp.get("/stats/breakdown")
-@doc("交易统计分组：by=month|kind|town（公开）", auth=False, tag="stats")
+@doc("交易统计分组：by=month|kind|town（公开）", auth=False, tag="stats",
+     query=[*PERIOD_QUERY, query_param("by", {"type": "string", "enum": ["month", "kind", "town"]})])
 def stats_breakdown():
     period = request_period()
     by = request.args.get("by", "month")
@@ -86,14 +88,14 @@ def stats_breakdown():
 
 
 @api_bp.get("/ocds/releases")
-@doc("公共资源交易项目 OCDS 1.1 发布包（公开）", auth=False, tag="open-data")
+@doc("公共资源交易项目 OCDS 1.1 发布包（公开）", auth=False, tag="open-data", query=PERIOD_QUERY)
 def ocds_releases():
     period = request_period()
     return jsonify(ocds.release_package(period, request.url))
 
 
 @api_bp.get("/open-data/rural-deals")
-@doc("农村产权成交数据（公共资源交易数据规范字段名，公开）", auth=False, tag="open-data")
+@doc("农村产权成交数据（公共资源交易数据规范字段名，公开）", auth=False, tag="open-data", query=PERIOD_QUERY)
 def rural_deals():
     from trading.opendata import rural_deals as build
 

@@ -82,11 +82,16 @@ def certificate_for(project_ids: list[int]) -> dict[int, Any]:
 
 
 def deposit_figures(start: datetime, end: datetime) -> dict:
-    """Cash deposits received in [start, end): count and the capital they locked up."""
+    """Cash deposits received in [start, end) for projects whose bidding is over (nothing about an open listing's
+    registrants is public): count and the capital they locked up."""
+    from auctions.models import Registration
     from guarantees.models import Deposit
+    from guarantees.services import bidding_over
 
     count, amount = 0, ZERO
-    stmt = select(Deposit.amount).where(Deposit.received_at >= start, Deposit.received_at < end)
+    stmt = (select(Deposit.amount).join(Registration, Registration.id == Deposit.registration_id)
+            .join(Project, Project.id == Registration.project_id)
+            .where(Deposit.received_at >= start, Deposit.received_at < end, bidding_over()))
     for (value,) in db.session.execute(stmt):
         count += 1
         amount += value
@@ -95,10 +100,11 @@ def deposit_figures(start: datetime, end: datetime) -> dict:
 
 def guarantee_figures(start: datetime, end: datetime) -> dict:
     """Guarantees attached in [start, end) (guarantees.services.guarantee_figures): count, amount,
-    registrations made in the period, the share of them secured by a guarantee (null when none), capital freed."""
+    registrations made in the period, the share of them secured by a guarantee (null when none), capital freed;
+    only for projects whose bidding is over (no count of an open listing's registrants is public)."""
     from guarantees.services import guarantee_figures as figures
 
-    raw = figures(start, end)
+    raw = figures(start, end, published_only=True)
     registrations = int(raw["registrations"])
     share = rate(Decimal(raw["guaranteed_registrations"]), Decimal(registrations)) if registrations else None
     return {"count": int(raw["count"]), "amount": quantize(raw["amount"]), "registrations": registrations,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from trading import navigation, services
+from trading.apiutil import page_number
 from trading.auth_views import roles_page
 from trading.clock import now
 from trading.errors import DomainError
@@ -89,10 +90,7 @@ def _towns() -> list[str]:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_number()
 
 
 @bp.get("/projects")

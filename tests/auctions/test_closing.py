@@ -130,27 +130,73 @@ def test_sealed_bid_refusals(hall):
 
 def test_winner_default_awards_next_best_then_fails(hall, api, app):
     pid = hall.project()
-    hall.qualify(pid, "alice")
-    hall.qualify(pid, "bob")
-    hall.qualify(pid, "carol")
+    a, b, c = (hall.qualify(pid, n)["id"] for n in ("alice", "bob", "carol"))
     hall.at(pid, 5)
     _play(hall, pid, ("alice", "850.00"), ("bob", "860.00"), ("carol", "900.00"), ("bob", "910.00"))
     hall.at(pid, 1, from_end=True)
     hall.sweep()
     url = f"/api/v1/projects/{pid}/winner-default"
-    assert api.post(url, {"reason": "x"}, user="alice").status_code == 403
+    assert api.post(url, {"reason": "x", "registration_id": b}, user="alice").status_code == 403
     assert api.post(url, {}, user=hall.staff).status_code == 422
-    r = api.post(url, {"reason": "拒不签约", "award_next": True}, user=hall.staff)
+    # the registration in default must be named (issue 12, finding 3)
+    assert api.post(url, {"reason": "拒不签约", "award_next": True}, user=hall.staff).status_code == 422
+    # naming a bidder who is not (and never was) the winner changes nothing
+    r = api.post(url, {"reason": "拒不签约", "award_next": True, "registration_id": a}, user=hall.staff)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_winner"
+    assert hall.row(pid).final_price == Decimal("910.00")
+    r = api.post(url, {"reason": "拒不签约", "award_next": True, "registration_id": b}, user=hall.staff)
     assert r.status_code == 200, r.get_json()
     carol_no = api.get(f"/api/v1/projects/{pid}/auction", user="carol").get_json()["my_bidder_no"]
     assert r.get_json()["price"] == "900.00" and r.get_json()["winner"]["bidder_no"] == carol_no
     assert "递补" in r.get_json()["reason"]
     # carol defaults too: alice's 850 meets the reserve 850 and is next; then nobody is left
-    r = api.post(url, {"reason": "拒不签约", "award_next": True}, user=hall.staff)
+    r = api.post(url, {"reason": "拒不签约", "award_next": True, "registration_id": c}, user=hall.staff)
     assert r.get_json()["price"] == "850.00"
-    r = api.post(url, {"reason": "拒不签约", "award_next": True}, user=hall.staff)
+    r = api.post(url, {"reason": "拒不签约", "award_next": True, "registration_id": a}, user=hall.staff)
     assert r.get_json()["outcome"] == "failed" and hall.row(pid).status == "failed"
-    assert api.post(url, {"reason": "again"}, user=hall.staff).get_json()["error"]["code"] == "invalid_state"
+    # a repeat for alice answers the same outcome; nothing new happens
+    r2 = api.post(url, {"reason": "again", "registration_id": a}, user=hall.staff)
+    assert r2.status_code == 200 and r2.get_json()["outcome"] == "failed"
+
+
+def _defaults_and_forfeits(app, pid) -> tuple[int, int]:
+    from sqlalchemy import func
+
+    from auctions.models import Registration
+    from guarantees.models import Deposit
+    from trading.models import AuditEntry
+
+    with app.app_context():
+        defaults = _db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "award.default", AuditEntry.object == f"project:{pid}")).scalar_one()
+        forfeits = _db.session.execute(select(func.count()).select_from(Deposit).join(
+            Registration, Registration.id == Deposit.registration_id).where(
+            Registration.project_id == pid, Deposit.status == "forfeited")).scalar_one()
+        _db.session.remove()
+    return defaults, forfeits
+
+
+def test_a_repeated_winner_default_answers_the_first_result_and_defaults_no_one_else(hall, api, app):
+    """Issue 12, finding 3: a repeat of the same request used to default the promoted runner-up too."""
+    pid = hall.project()
+    hall.qualify(pid, "alice")
+    b = hall.qualify(pid, "bob")["id"]
+    hall.qualify(pid, "carol")
+    hall.at(pid, 5)
+    _play(hall, pid, ("alice", "850.00"), ("carol", "870.00"), ("bob", "900.00"))
+    hall.at(pid, 1, from_end=True)
+    hall.sweep()
+    url = f"/api/v1/projects/{pid}/winner-default"
+    body = {"reason": "拒不签约", "award_next": True, "registration_id": b}
+    first = api.post(url, body, user=hall.staff)
+    assert first.status_code == 200 and first.get_json()["price"] == "870.00"
+    for _ in range(2):
+        again = api.post(url, body, user=hall.staff)
+        assert again.status_code == 200
+        assert {k: v for k, v in again.get_json().items() if k != "server_time"} == \
+            {k: v for k, v in first.get_json().items() if k != "server_time"}
+    assert hall.row(pid).final_price == Decimal("870.00")
+    assert _defaults_and_forfeits(app, pid) == (1, 1)
 
 
 def test_annul_award_without_next_fails_project(hall, app):
@@ -187,8 +233,8 @@ def test_next_best_keeps_its_security_until_signing_and_the_defaulter_forfeits(h
     hall.at(pid, 1, from_end=True)
     hall.sweep()
     assert _deposit(app, a["id"]) == ("received", True)  # a loser's deposit falls due at the close
-    r = api.post(f"/api/v1/projects/{pid}/winner-default", {"reason": "拒不签约", "award_next": True},
-                 user=hall.staff)
+    r = api.post(f"/api/v1/projects/{pid}/winner-default", {"reason": "拒不签约", "award_next": True,
+                                                            "registration_id": b["id"]}, user=hall.staff)
     assert r.status_code == 200 and r.get_json()["price"] == "850.00"
     assert _deposit(app, b["id"])[0] == "forfeited"
     assert _deposit(app, a["id"]) == ("received", False)  # held again for the promoted bidder

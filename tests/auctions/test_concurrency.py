@@ -157,3 +157,27 @@ def test_two_schedulers_close_two_hundred_auctions_exactly_once(app, wide_app, f
         assert audit.verify()["ok"]
     with wide_app.app_context():
         assert jobs.close_due() == 0  # idempotent: nothing left
+
+
+def test_three_simultaneous_winner_defaults_default_one_winner(hall, api, app, wide_app):
+    """Issue 12, finding 3: three concurrent calls defaulted the winner AND the promoted runner-up."""
+    if not _is_pg(app):
+        pytest.skip("needs PostgreSQL: the project row lock across real concurrent connections")
+    from tests.auctions.test_closing import _defaults_and_forfeits
+
+    pid = hall.project()
+    hall.qualify(pid, "alice")
+    b = hall.qualify(pid, "bob")["id"]
+    hall.qualify(pid, "carol")
+    hall.at(pid, 5)
+    for who, amount in (("alice", "850.00"), ("carol", "870.00"), ("bob", "900.00")):
+        assert hall.bid(pid, who, amount).status_code == 201
+    hall.at(pid, 1, from_end=True)
+    hall.sweep()
+    token = api.token(hall.staff)
+    body = {"reason": "拒不签约", "award_next": True, "registration_id": b}
+    results = _fire(wide_app, [(token, f"/api/v1/projects/{pid}/winner-default", body)] * 3)
+    assert [s for s, _ in results] == [200, 200, 200], results
+    assert {r["price"] for _, r in results} == {"870.00"}
+    assert hall.row(pid).final_price == Decimal("870.00")
+    assert _defaults_and_forfeits(app, pid) == (1, 1)

@@ -109,7 +109,7 @@ def test_capital_endpoint_for_the_confirmation(client):
 
 def test_result_page_and_staff_actions(hall, client, app):
     pid = hall.project()
-    hall.qualify(pid, "alice")
+    reg = hall.qualify(pid, "alice")
     hall.at(pid, 1)
     assert client.get(f"/auctions/projects/{pid}/result").status_code == 302  # not closed yet
     hall.bid(pid, "alice", "900.00")
@@ -118,8 +118,14 @@ def test_result_page_and_staff_actions(hall, client, app):
     html = client.get(f"/auctions/projects/{pid}/result").get_data(as_text=True)
     assert "成交公示" in html and "900.00" in html and "alice的组织（竞买号" in html and "认定成交人违约" not in html
     login(client, app, hall.staff)
-    assert "认定成交人违约" in client.get(f"/auctions/projects/{pid}/result").get_data(as_text=True)
+    page = client.get(f"/auctions/projects/{pid}/result").get_data(as_text=True)
+    assert "认定成交人违约" in page
+    # the form names the winner's registration it declares in default (issue 12, finding 3)
+    assert f'name="registration_id" value="{reg["id"]}"' in page
     r = client.post(f"/staff/auctions/projects/{pid}/default", data={"reason": "逾期未签约"}, follow_redirects=True)
+    assert hall.row(pid).status == "awarded"  # a form without it changes nothing
+    r = client.post(f"/staff/auctions/projects/{pid}/default", data={"reason": "逾期未签约", "registration_id": reg["id"]},
+                    follow_redirects=True)
     assert "流拍" in r.get_data(as_text=True)
     assert hall.row(pid).status == "failed"
     r = client.post(f"/staff/auctions/projects/{pid}/relist")

@@ -137,11 +137,13 @@ def test_verify_refuses_wrong_media_type_empty_and_large(api):
     assert r.status_code == 413 and r.get_json()["error"]["code"] == "payload_too_large"
 
 
-def test_lookup_by_readable_number_too(issued, api):
+def test_lookup_by_readable_number_is_for_staff_only(issued, api):
+    """The readable number is sequential: the public looks up by the ASCII number with its token."""
     from urllib.parse import quote
 
-    r = api.get(f"/api/v1/certificates/{quote(issued['number_text'])}")
+    r = api.get(f"/api/v1/certificates/{quote(issued['number_text'])}", user=issued["staff"])
     assert r.status_code == 200 and r.get_json()["number"] == issued["number"]
+    assert api.get(f"/api/v1/certificates/{quote(issued['number_text'])}").status_code == 404
 
 
 def test_signing_keys_endpoint(issued, api):

@@ -94,13 +94,38 @@ def test_key_rotation_keeps_earlier_guarantees_valid_and_bounds_each_key_to_its_
                  user="staff1")
     assert r.status_code == 201, r.get_json()
     before, after = iso(t - timedelta(days=1)), iso(t + timedelta(hours=1))
-    # old key, issued while it was valid: accepted
-    assert client.post(URL, json=sign(setup.document("coop1", issued_at=before), bank["key"])).status_code == 201
-    # old key after its retirement, new key before its start: refused
-    for key, at in ((bank["key"], after), (new_key, before)):
+    # old key after its retirement (even dated while it was valid: issue 12, finding 4), new key dated before
+    # its start: refused
+    for key, at in ((bank["key"], after), (bank["key"], before), (new_key, before)):
         r = client.post(URL, json=sign(setup.document("coop1", issued_at=at), key))
         assert r.get_json()["error"]["code"] == "bad_signature"
     assert client.post(URL, json=sign(setup.document("coop1", issued_at=after), new_key)).status_code == 201
+
+
+def test_a_retired_key_cannot_back_date_a_document_and_earlier_receipts_stay_valid(
+        app, api, client, setup, bank, people):
+    """The signer chooses `issued_at`: a stolen retired key back-dates its document into the key's validity.
+    The platform judges the key by the time it RECEIVES the document (its own clock)."""
+    from auctions.models import Registration
+
+    received = _issue(client, setup, bank)  # received while the key is valid
+    keys = api.get("/api/v1/guarantors/TBANK", user="staff1").get_json()["keys"]
+    retired_at = clock.now() + timedelta(minutes=5)
+    r = api.post(f"/api/v1/guarantors/TBANK/keys/{keys[0]['id']}/retire", {"valid_until": iso(retired_at)},
+                 user="staff1")
+    assert r.status_code == 200, r.get_json()
+    clock.freeze(retired_at + timedelta(hours=1))
+    back_dated = setup.document("coop2", issued_at=iso(retired_at - timedelta(days=3)))
+    r = client.post(URL, json=sign(back_dated, bank["key"]))
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "bad_signature"
+    assert api.get(f"{URL}/{back_dated['guarantee_no']}", user="staff1").status_code == 404
+    # the guarantee received before the retirement still serves its holder
+    rid = setup.registration("coop1")
+    with app.app_context():
+        g = services.verify_and_attach(guarantee_no=received, registration=_db.session.get(Registration, rid),
+                                       actor="coop1")
+        assert g.status == "attached"
+        _db.session.commit()
 
 
 def test_the_add_key_cli_rotates_keys(app, runner, bank, tmp_path, client, setup):

@@ -142,6 +142,9 @@ def test_a_signature_by_another_key_is_bad_signature(app, client, bank, setup):
     ({"amount": "1e4"}, "amount"),
     ({"valid_from": "2026-05-01T00:00:00"}, "valid_from"),
     ({"valid_from": "2026-05-01"}, "valid_from"),
+    ({"valid_until": "9999-12-31T20:00:00Z"}, "valid_until"),  # issue 12: instants bounded to 2000–2100
+    ({"valid_from": "0001-01-01T00:00:00+14:00"}, "valid_from"),
+    ({"issued_at": "1999-12-31T23:59:59Z"}, "issued_at"),
     ({"applicant": ""}, "applicant"),
     ({"guarantee_no": "A B/1"}, "guarantee_no"),
     ({"extra": "x"}, "document"),

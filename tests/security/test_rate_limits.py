@@ -22,7 +22,9 @@ def _assert_chinese_429(resp, api: bool) -> None:
         assert "频繁" in resp.get_data(as_text=True)
 
 
-def test_login_page_is_limited(client, limits_on):
+def test_login_page_is_limited(app, client, limits_on, monkeypatch):
+    # the endpoint's own limit, apart from the tighter throttle on failed logins (test_login_throttle.py)
+    monkeypatch.setitem(app.config, "TRADING_LOGIN_FAILURES_PER_IP", "1000 per minute")
     n = _limit_count("auth.login")
     codes = [client.post("/login", data={"username": "nobody", "password": "x"}).status_code for _ in range(n)]
     assert 429 not in codes

@@ -32,7 +32,7 @@ def test_repeated_failed_logins_lock_the_account(api, factory, app):
     for _ in range(app.config["TRADING_MAX_FAILED_LOGINS"]):
         api.client.post("/api/v1/auth/token", json={"username": "coop2", "password": "wrong"})
     r = api.client.post("/api/v1/auth/token", json={"username": "coop2", "password": "passw0rd-test"})
-    assert r.status_code == 401 and r.get_json()["error"]["code"] == "account_locked"
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "bad_credentials"  # locked, told like a bad password
     clock.freeze(clock.now() + timedelta(seconds=app.config["TRADING_LOCKOUT_SECONDS"] + 1))
     r = api.client.post("/api/v1/auth/token", json={"username": "coop2", "password": "passw0rd-test"})
     assert r.status_code == 200

@@ -51,8 +51,8 @@ def test_failed_logins_are_counted_and_lock_the_account(client, factory, app, db
     db.session.rollback()
     for _ in range(app.config["TRADING_MAX_FAILED_LOGINS"] - 1):
         login(client, "coop2", "wrong-pass1")
-    r = login(client, "coop2")  # the right password no longer opens the locked account
-    assert r.status_code == 200 and "账户已暂时锁定" in r.get_data(as_text=True)
+    r = login(client, "coop2")  # the right password no longer opens the locked account, which says no more
+    assert r.status_code == 200 and "用户名或密码错误" in r.get_data(as_text=True)
     assert db.session.execute(select(User.locked_until).where(User.username == "coop2")).scalar_one() is not None
     db.session.rollback()
     clock.freeze(clock.now() + timedelta(seconds=app.config["TRADING_LOCKOUT_SECONDS"] + 1))
