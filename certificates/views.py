@@ -112,7 +112,7 @@ def verify_page():
     if number and result is None:
         return redirect(url_for("certificates.public_view", number=number))
     cert = None
-    if result and result.get("number"):
+    if result and result.get("number") and not result.get("kind"):  # a tender paper answers with its kind
         cert = services.get_certificate(result["number"])
     return render_template("certificates/verify.html", result=result, cert=cert,
                            facts=queries.facts_of(cert) if cert else None)
@@ -146,7 +146,11 @@ def desk():
     elif tab == "publicity":
         ctx.update(projects=queries.in_publicity_projects())
     elif tab == "objections":
-        ctx.update(objections=queries.pending_objections())
+        from certificates.signals import describe_objection
+
+        objections = queries.pending_objections()
+        ctx.update(objections=objections, subjects={o.id: describe_objection(o) for o in objections
+                                                    if o.project_id is None})
     else:
         ctx["tab"] = "awaiting"
         items, total = queries.awaiting_certificate(page, per_page)

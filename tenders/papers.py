@@ -106,10 +106,16 @@ def verify_receiver(data: bytes, digest: str, **_kw) -> dict | None:
     except Unavailable:
         ok, why = False, "中心签章证书不可用，无法校验电子签名"
     title = KIND_TITLES[paper.kind]
+    try:
+        from flask import url_for
+
+        page = {"page_url": url_for("tenders.paper", number=paper.number), "kind_title": title}
+    except RuntimeError:  # no request (a CLI check)
+        page = {}
     if not ok:
-        return {"valid": False, "number": paper.number, "status": paper.status, "reason": why, "kind": paper.kind}
+        return {"valid": False, "number": paper.number, "status": paper.status, "reason": why, "kind": paper.kind, **page}
     if paper.status != "valid":
         return {"valid": False, "number": paper.number, "status": paper.status, "kind": paper.kind,
-                "reason": f"该{title}已被撤销：{paper.revoke_reason}"}
+                "reason": f"该{title}已被撤销：{paper.revoke_reason}", **page}
     return {"valid": True, "number": paper.number, "status": paper.status, "kind": paper.kind,
-            "reason": f"文件与中心签发的{title}原件逐字节一致，电子签名有效"}
+            "reason": f"文件与中心签发的{title}原件逐字节一致，电子签名有效", **page}
