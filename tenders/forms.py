@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from trading.clock import from_beijing_local, isoformat
 from trading.errors import DomainError
+from trading.forms import choices
 
 MAX_LOTS = 10
 LOT_FIELDS = ("name", "budget", "security_amount", "speciality", "committee_size", "price_points", "criteria")
@@ -144,10 +145,10 @@ class ClarificationForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    security_type = RadioField("投标保证金形式", choices=[("guarantee", "电子保函（投标保函）"),
-                                                   ("deposit", "现金保证金（转账缴纳）")],
+    security_type = RadioField("投标保证金形式", choices=choices([("guarantee", "电子保函（投标保函）"),
+                                                           ("deposit", "现金保证金（转账缴纳）")]),
                                validators=[DataRequired("请选择投标保证金形式")], default="guarantee")
-    guarantee_no = StringField("保函编号", validators=[Optional(), Length(max=64)])
+    guarantee_no = StringField("保函编号", validators=[Length(max=64)])
 
     def validate_guarantee_no(self, field) -> None:
         from wtforms.validators import ValidationError

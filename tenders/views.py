@@ -454,7 +454,7 @@ def score(lot_id: int):
         except DomainError as err:
             db.session.rollback()
             errors = dict(err.fields or {})
-            flash(err.message, "danger")
+            flash("评分有误，请修正标红的项目后再保存" if errors else err.message, "danger")
         else:
             flash("评分已提交（最终）。" if action == "submit" else "草稿已保存。", "success")
             return redirect(url_for("tenders.score", lot_id=lot_id))
