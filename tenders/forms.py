@@ -115,7 +115,7 @@ class TenderForm:
                 continue  # the page's message about the typed time is the clearer one
             fields.setdefault(k, v)
         self.errors = fields
-        self.message = err.message
+        self.message = "请修正下列标红的字段后再提交" if fields else err.message
 
 
 class ReasonForm(FlaskForm):

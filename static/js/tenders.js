@@ -151,9 +151,11 @@
   if (hall) {
     var rows = document.querySelector("[data-hall-rows]"), initial = hall.getAttribute("data-status");
     var LABELS = { opening: "开标中（解密）", opened: "已开标", failed: "流标" };
+    var HEADS = ["投标人", "解密", "解密时间", "报价", "回执（密文 SHA-256）"];
     function cell(tr, text, cls) {
       var td = document.createElement("td");
       td.textContent = text;
+      td.setAttribute("data-label", HEADS[tr.children.length] || "");
       if (cls) { td.className = cls; }
       tr.appendChild(td);
     }
