@@ -112,7 +112,12 @@ def verify_page():
     if number and result is None:
         return redirect(url_for("certificates.public_view", number=number))
     cert = None
-    if result and result.get("number") and not result.get("kind"):  # a tender paper answers with its kind
+    if result and result.get("number") and result.get("kind"):  # a paper of another package (an award notice)
+        from certificates.signals import page_of_paper
+
+        page = page_of_paper(result["number"])
+        result = {**result, "page_url": page["url"], "kind_title": page["title"]} if page else result
+    elif result and result.get("number"):
         cert = services.get_certificate(result["number"])
     return render_template("certificates/verify.html", result=result, cert=cert,
                            facts=queries.facts_of(cert) if cert else None)

@@ -33,4 +33,5 @@ def init_app(app: Flask) -> None:
     core_signals.user_created.connect(pool.on_user_created)
     cert_signals.verify_unrecognised.connect(papers.verify_receiver)
     cert_signals.objection_subject.connect(views.lot_of_objection)
+    cert_signals.paper_page.connect(papers.paper_page)
     cert_signals.objection_resolved.connect(evaluation.on_objection_resolved)

@@ -106,16 +106,20 @@ def verify_receiver(data: bytes, digest: str, **_kw) -> dict | None:
     except Unavailable:
         ok, why = False, "中心签章证书不可用，无法校验电子签名"
     title = KIND_TITLES[paper.kind]
-    try:
-        from flask import url_for
-
-        page = {"page_url": url_for("tenders.paper", number=paper.number), "kind_title": title}
-    except RuntimeError:  # no request (a CLI check)
-        page = {}
     if not ok:
-        return {"valid": False, "number": paper.number, "status": paper.status, "reason": why, "kind": paper.kind, **page}
+        return {"valid": False, "number": paper.number, "status": paper.status, "reason": why, "kind": paper.kind}
     if paper.status != "valid":
         return {"valid": False, "number": paper.number, "status": paper.status, "kind": paper.kind,
-                "reason": f"该{title}已被撤销：{paper.revoke_reason}", **page}
+                "reason": f"该{title}已被撤销：{paper.revoke_reason}"}
     return {"valid": True, "number": paper.number, "status": paper.status, "kind": paper.kind,
-            "reason": f"文件与中心签发的{title}原件逐字节一致，电子签名有效", **page}
+            "reason": f"文件与中心签发的{title}原件逐字节一致，电子签名有效"}
+
+
+def paper_page(number: str, **_kw) -> dict | None:
+    """certificates.signals.paper_page: the verification page links a recognised paper to its own page."""
+    from flask import url_for
+
+    found = db.session.execute(select(TenderPaper).where(TenderPaper.number == number)).scalar_one_or_none()
+    if found is None:
+        return None
+    return {"url": url_for("tenders.paper", number=number), "title": KIND_TITLES[found.kind]}

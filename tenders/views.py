@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tenders import bidding, evaluation, forms, papers, serialize, services
 from tenders.models import CommitteeMember, Lot, Tender, TenderBid
@@ -176,7 +176,7 @@ def mine():
         rows, total = services.list_tenders(owner=user, page=page, per_page=PER_PAGE)
     else:  # the center sees every tender, drafts included
         stmt = select(Tender).order_by(Tender.id.desc())
-        total = len(db.session.execute(select(Tender.id)).all())
+        total = db.session.execute(select(func.count()).select_from(Tender)).scalar_one()
         rows = list(db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).scalars())
     return render_template("tenders/mine.html", rows=rows, pager=Pagination(page, PER_PAGE, total),
                            lot_status=services.lot_status)
@@ -556,7 +556,7 @@ def nav(user) -> list[tuple[str, str, dict]]:
     return []
 
 
-def lot_of_objection(obj) -> dict | None:
+def lot_of_objection(obj, **_kw) -> dict | None:
     """The staff objection desk's heading for an objection without a project (a tender lot's)."""
     from tenders.models import LotObjection
 
@@ -579,3 +579,11 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     navigation.register(nav)
+    try:
+        from trading import security
+
+        for endpoint, limit in (("tenders.put_bid", "60 per minute"), ("tenders.decrypt", "30 per minute"),
+                                ("tenders_api.decrypt", "30 per minute"), ("tenders.register", "20 per minute")):
+            security.limit(endpoint, limit, per_user=True)  # many bidders may share one address
+    except ImportError:
+        pass

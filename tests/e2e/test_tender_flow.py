@@ -36,11 +36,10 @@ PDF = b"%PDF-1.4\n% tender document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def _experts(app, factory, n: int) -> list[str]:
     from tenders import pool
+    from tests.conftest import PASSWORD
     from trading.accounts import create_org, create_user
     from trading.credit import make_uscc
     from trading.extensions import db
-
-    from tests.conftest import PASSWORD
 
     names = []
     with app.app_context():
