@@ -177,7 +177,8 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
                 shots(page, "tender-opening-decrypt", both=False)
             page.click("[data-decrypt-form] button[type=submit]")
             expect(page.locator("[data-decrypt-status]")).to_contain_text("解密成功", timeout=20_000)
-            page.wait_for_timeout(1700)  # the page reloads itself
+            # the page reloads itself and shows the price the server decrypted
+            expect(page.locator(".main > .flash-success")).to_contain_text("您的投标文件已解密", timeout=10_000)
         hall = bidders["zb_gamma"]
         hall.goto(f"{live}/tenders/lots/{lot}/opening")
         record = hall.locator("#record")
