@@ -19,7 +19,7 @@ from tenders.serialize import org_name
 from tenders.services import locked_lot, notify, setting
 from tenders.states import BidStatus, LotStatus, lot_next
 from trading import audit
-from trading.clock import now
+from trading.clock import display, now
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.models import Role, User
@@ -372,7 +372,8 @@ def _award_to(lot: Lot, bid_id: int, actor: str) -> None:
     rows = [("招标项目", f"{lot.tender.code} {lot.tender.title}"), ("标段", f"第{lot.no}标段 {lot.name}"),
             ("招标人", org_name(lot.tender.owner)), ("中标人", org_name(bid.bidder)),
             ("中标价", f"{to_str(bid.price)} 元"), ("预算金额", f"{to_str(lot.budget)} 元"),
-            ("节约资金", f"{to_str(savings)} 元"), ("中标候选人公示", f"至 {lot.publicity_ends_at.isoformat()}"
+            ("节约资金", f"{to_str(savings)} 元"), ("中标候选人公示", f"{display(lot.publicity_starts_at)} 至 "
+                                                    f"{display(lot.publicity_ends_at)}（北京时间）"
                                                     if lot.publicity_ends_at else "—")]
     statement = "经评标委员会评审并公示，确定你单位为本标段中标人。请在收到本通知书之日起30日内与招标人签订合同。"
     papers.issue(lot, "award_notice", rows, statement, actor,

@@ -411,6 +411,9 @@ def test_experts_score_on_their_page_then_publicity_objection_award_and_verifica
     assert r.status_code == 200 and "文件真实有效" in text(r) and f"/tenders/papers/{number}" in text(r)
     page = text(client.get(f"/tenders/papers/{number}"))
     assert "中标通知书" in page and "有效" in page
+    # the notice states its publicity in Beijing time, not as a UTC ISO instant
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} 至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间）", page)
+    assert "+00:00" not in page
     r = client.post("/certificates/verify", data={"file": (BytesIO(pdf[:-20] + b"tampered" * 3), "n.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 200 and "未通过核验" in text(r)
