@@ -417,3 +417,41 @@ def test_experts_score_on_their_page_then_publicity_objection_award_and_verifica
     r = client.post("/certificates/verify", data={"file": (BytesIO(pdf[:-20] + b"tampered" * 3), "n.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 200 and "未通过核验" in text(r)
+    # the winner defaults: a reason is required; then the next candidate wins
+    winner = re.search(r"中标人：([^<]+)</h2>", text(client.get(f"/tenders/lots/{lot_id}/result"))).group(1)
+    login(client, app, hall.staff)
+    r = client.post(f"/tenders/lots/{lot_id}/winner-default", data={"default-reason": ""}, follow_redirects=True)
+    assert "请填写中标人违约的事实" in text(r) and f"中标人：{winner}" in text(r)
+    r = client.post(f"/tenders/lots/{lot_id}/winner-default", data={"default-reason": "拒不签订合同"},
+                    follow_redirects=True)
+    assert "已按中标人违约处理" in text(r)
+    new_winner = re.search(r"中标人：([^<]+)</h2>", text(r)).group(1)
+    assert new_winner != winner
+
+
+def test_staff_reject_needs_a_reason_and_returns_the_tender_to_its_owner(hall, client, app, api):
+    from tenders.models import Tender
+    from tests.tenders.conftest import tender_body
+
+    tid = api.post("/api/v1/tenders", tender_body(), user=hall.owner).get_json()["id"]
+    assert api.post(f"/api/v1/tenders/{tid}/submit", user=hall.owner).status_code == 200
+    login(client, app, hall.staff)
+    page = text(client.get(f"/tenders/{tid}"))
+    assert "审核通过并公告" in page and "退回修改" in page
+    r = client.post(f"/tenders/{tid}/reject", data={"reject-reason": "  "}, follow_redirects=True)
+    assert "请填写退回原因" in text(r)
+    with app.app_context():
+        assert _db.session.get(Tender, tid).status == "pending_review"
+        _db.session.remove()
+    r = client.post(f"/tenders/{tid}/reject", data={"reject-reason": "预算依据不足"}, follow_redirects=True)
+    assert "已退回招标人修改" in text(r)
+    login(client, app, hall.owner)
+    page = text(client.get(f"/tenders/{tid}"))
+    assert "审核退回：预算依据不足" in page and "提交审核" in page
+    # a second approval attempt on a draft: a Chinese refusal, nothing changes
+    login(client, app, hall.staff)
+    r = client.post(f"/tenders/{tid}/approve", follow_redirects=True)
+    assert re.search(r"flash-danger[^>]*>[^<]*[\u4e00-\u9fff]", text(r))
+    with app.app_context():
+        assert _db.session.get(Tender, tid).status == "draft"
+        _db.session.remove()
