@@ -285,6 +285,23 @@ def register(lot_id: int):
                            reg=bidding.lot_registration(lot.id, user.id))
 
 
+@bp.get("/my-bids")
+@login_required
+def my_bids():
+    from auctions.models import Registration
+    from tenders.models import LotRegistration
+
+    user = _role(Role.BIDDER)
+    rows = db.session.execute(select(Registration, LotRegistration.lot_id).join(
+        LotRegistration, LotRegistration.registration_id == Registration.id).where(
+        LotRegistration.bidder_id == user.id).order_by(Registration.id.desc())).all()
+    items = []
+    for reg, lot_id in rows:
+        lot = db.session.get(Lot, lot_id)
+        items.append((reg, lot, services.lot_status(lot), _bid_row(lot_id, user.id)))
+    return render_template("tenders/my_bids.html", items=items)
+
+
 def _bid_row(lot_id: int, user_id: int) -> TenderBid | None:
     return db.session.execute(select(TenderBid).where(TenderBid.lot_id == lot_id, TenderBid.bidder_id == user_id)
                               .order_by(TenderBid.id.desc())).scalars().first()
@@ -553,6 +570,8 @@ def nav(user) -> list[tuple[str, str, dict]]:
         return [("招标项目管理", "tenders.mine", {})]
     if user.role == Role.EXPERT:
         return [("专家评标", "tenders.expert", {})]
+    if user.role == Role.BIDDER:
+        return [("我的投标", "tenders.my_bids", {})]
     return []
 
 

@@ -176,6 +176,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/tenders/lots/<int:lot_id>/award", STAFF),
     ("POST", "/tenders/lots/<int:lot_id>/winner-default", STAFF),
     ("GET", "/tenders/expert", EXPERT),
+    ("GET", "/tenders/my-bids", BIDDER),
     ("*", "/tenders/lots/<int:lot_id>/score", EXPERT),
     ("GET", "/tenders/lots/<int:lot_id>/evaluation", TENDER_PARTIES),
     ("GET", "/tenders/lots/<int:lot_id>/report.pdf", TENDER_PARTIES),

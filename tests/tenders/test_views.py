@@ -241,8 +241,11 @@ def test_register_bid_replace_withdraw_and_the_receipt(hall, client, app):
     with app.app_context():
         assert _db.session.execute(select(TenderBid.receipt)).scalar_one() == receipt(body)
         _db.session.remove()
+    page = text(client.get("/tenders/my-bids"))
+    assert "第1标段" in page and "已递交（密封）" in page and "我的投标" in page
     r = client.post(f"/tenders/lots/{lot_id}/bid/withdraw", follow_redirects=True)
     assert "投标文件已撤回" in text(r)
+    assert "（已撤回）" in text(client.get("/tenders/my-bids"))
     # strangers: another bidder not registered, and a collective
     hall.bidder("b2")
     login(client, app, "b2")
