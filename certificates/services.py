@@ -115,7 +115,7 @@ def dismiss_objection(actor: User, obj: Objection, reason: str) -> Objection:
 
 def uphold_objection(actor: User, obj: Objection, reason: str, *, award_next: bool) -> Objection:
     """Upheld: the award is annulled; the next-best bidder is awarded (递补) or the project fails."""
-    if obj.project_id is None:  # a tender lot's: its package strikes the candidate
+    if obj.project_id is None:  # a tender lot's: its package strikes the candidate (it locks the lot)
         reason = _resolvable(obj, reason)
         obj.status, obj.resolution, obj.resolved_by, obj.resolved_at = (ObjectionStatus.UPHELD, reason,
                                                                         actor.username, now())

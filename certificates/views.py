@@ -99,7 +99,12 @@ def verify_page():
     if number and result is None:
         return redirect(url_for("certificates.public_view", number=number))
     cert = None
-    if result and result.get("number"):
+    if result and result.get("number") and result.get("kind"):  # a paper of another package (an award notice)
+        from certificates.signals import page_of_paper
+
+        page = page_of_paper(result["number"])
+        result = {**result, "page_url": page["url"], "kind_title": page["title"]} if page else result
+    elif result and result.get("number"):
         cert = services.get_certificate(result["number"])
     return render_template("certificates/verify.html", result=result, cert=cert,
                            facts=queries.facts_of(cert) if cert else None)
@@ -133,7 +138,11 @@ def desk():
     elif tab == "publicity":
         ctx.update(projects=queries.in_publicity_projects())
     elif tab == "objections":
-        ctx.update(objections=queries.pending_objections())
+        from certificates.signals import describe_objection
+
+        objections = queries.pending_objections()
+        ctx.update(objections=objections, subjects={o.id: describe_objection(o) for o in objections
+                                                    if o.project_id is None})
     else:
         ctx["tab"] = "awaiting"
         items, total = queries.awaiting_certificate(page, per_page)

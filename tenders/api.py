@@ -18,7 +18,7 @@ from trading.money import to_str
 from trading.openapi import doc
 
 bp = Blueprint("tenders_api", __name__, url_prefix="/api/v1")
-STAFF_READ = (Role.STAFF, "supervisor")
+STAFF_READ = (Role.STAFF, Role.SUPERVISOR)
 
 
 def _reason() -> str:
@@ -210,7 +210,7 @@ def register(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/registrations")
-@roles_required(Role.STAFF, Role.COLLECTIVE, "supervisor")
+@roles_required(Role.STAFF, Role.COLLECTIVE, Role.SUPERVISOR)
 @doc("标段报名列表（工作人员；招标人在投标截止后）", tag="tenders")
 def list_registrations(lot_id: int):
     user = require_user()
@@ -311,7 +311,7 @@ def draw(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/committee")
-@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, "supervisor")
+@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.SUPERVISOR)
 @doc("评标委员会名单", tag="tenders")
 def committee(lot_id: int):
     user = require_user()
@@ -364,7 +364,7 @@ def submit_scores(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/evaluation")
-@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.BIDDER, "supervisor")
+@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.BIDDER, Role.SUPERVISOR)
 @doc("评标结果与排名", tag="tenders")
 def get_evaluation(lot_id: int):
     user = require_user()
@@ -382,7 +382,7 @@ def get_evaluation(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/evaluation/report.pdf")
-@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.BIDDER, "supervisor")
+@roles_required(Role.STAFF, Role.COLLECTIVE, Role.EXPERT, Role.BIDDER, Role.SUPERVISOR)
 @doc("评标报告（签章 PDF）", tag="tenders")
 def evaluation_report(lot_id: int):
     user = require_user()
@@ -427,7 +427,7 @@ def object_(lot_id: int):
 
 
 @bp.get("/lots/<int:lot_id>/objections")
-@roles_required(Role.STAFF, "supervisor")
+@roles_required(Role.STAFF, Role.SUPERVISOR)
 @doc("标段异议列表", tag="tenders")
 def list_objections(lot_id: int):
     from certificates.models import Objection
@@ -490,7 +490,7 @@ def my_notices():
 
 
 @bp.get("/experts")
-@roles_required(Role.STAFF, "supervisor")
+@roles_required(Role.STAFF, Role.SUPERVISOR)
 @doc("评标专家库", tag="tenders")
 def experts():
     from tenders import pool

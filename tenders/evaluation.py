@@ -20,7 +20,7 @@ from tenders.services import locked_lot, notify, setting
 from tenders.states import BidStatus, LotStatus, lot_next
 from trading import audit
 from trading.accounts.models import Role, User
-from trading.clock import now
+from trading.clock import display, now
 from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.money import to_str
@@ -247,7 +247,7 @@ def member_sheets(lot: Lot) -> list[dict]:
 def can_see_evaluation(user: User | None, lot: Lot) -> bool:
     if user is None:
         return False
-    if user.role in (Role.STAFF, "supervisor") or user.id == lot.tender.owner_id or is_member(user, lot):
+    if user.role in (Role.STAFF, Role.SUPERVISOR) or user.id == lot.tender.owner_id or is_member(user, lot):
         return True
     return lot.publicity_starts_at is not None and lot_registration(lot.id, user.id) is not None
 
@@ -386,7 +386,8 @@ def _award_to(lot: Lot, bid_id: int, actor: str) -> None:
     rows = [("招标项目", f"{lot.tender.code} {lot.tender.title}"), ("标段", f"第{lot.no}标段 {lot.name}"),
             ("招标人", org_name(lot.tender.owner)), ("中标人", org_name(bid.bidder)),
             ("中标价", f"{to_str(bid.price)} 元"), ("预算金额", f"{to_str(lot.budget)} 元"),
-            ("节约资金", f"{to_str(savings)} 元"), ("中标候选人公示", f"至 {lot.publicity_ends_at.isoformat()}"
+            ("节约资金", f"{to_str(savings)} 元"), ("中标候选人公示", f"{display(lot.publicity_starts_at)} 至 "
+                                                    f"{display(lot.publicity_ends_at)}（北京时间）"
                                                     if lot.publicity_ends_at else "—")]
     statement = "经评标委员会评审并公示，确定你单位为本标段中标人。请在收到本通知书之日起30日内与招标人签订合同。"
     papers.issue(lot, "award_notice", rows, statement, actor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import url_for
+
 from tenders import services
 from tenders.serialize import org_name
 
@@ -9,7 +11,9 @@ from tenders.serialize import org_name
 def review_items() -> list[dict]:
     return [{"kind_label": "招标项目（工程建设）" if t.kind == "construction" else "招标项目（政府采购）",
              "code": t.code, "title": t.title, "owner": f"{org_name(t.owner)}（{t.owner.username}）",
-             "submitted_at": t.submitted_at, "approve_url": None, "reject_url": None, "detail_url": None,
+             "submitted_at": t.submitted_at, "approve_url": url_for("tenders.approve", tender_id=t.id),
+             "reject_url": url_for("tenders.detail", tender_id=t.id) + "#review",
+             "detail_url": url_for("tenders.detail", tender_id=t.id),
              "tender_id": t.id} for t in services.pending_review()]
 
 

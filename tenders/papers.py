@@ -113,3 +113,13 @@ def verify_receiver(data: bytes, digest: str, **_kw) -> dict | None:
                 "reason": f"该{title}已被撤销：{paper.revoke_reason}"}
     return {"valid": True, "number": paper.number, "status": paper.status, "kind": paper.kind,
             "reason": f"文件与中心签发的{title}原件逐字节一致，电子签名有效"}
+
+
+def paper_page(number: str, **_kw) -> dict | None:
+    """certificates.signals.paper_page: the verification page links a recognised paper to its own page."""
+    from flask import url_for
+
+    found = db.session.execute(select(TenderPaper).where(TenderPaper.number == number)).scalar_one_or_none()
+    if found is None:
+        return None
+    return {"url": url_for("tenders.paper", number=number), "title": KIND_TITLES[found.kind]}

@@ -208,7 +208,7 @@ def can_view(tender: Tender, user) -> bool:
     """Public once announced (also after a withdrawal that followed approval); else its owner and staff."""
     if is_public(tender):
         return True
-    return user is not None and (user.id == tender.owner_id or user.role in (Role.STAFF, "supervisor"))
+    return user is not None and (user.id == tender.owner_id or user.role in (Role.STAFF, Role.SUPERVISOR))
 
 
 def require_view(tender: Tender, user) -> None:

@@ -178,6 +178,33 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/experts", STAFF),
     ("POST", "/api/v1/experts/<username>/suspend", STAFF),
     ("POST", "/api/v1/experts/<username>/resume", STAFF),
+    # tender pages (tenders/views.py); ownership, registration and membership are checked in tests/tenders
+    ("GET", "/tenders/", PUBLIC),
+    ("GET", "/tenders/<int:tender_id>", PUBLIC),
+    ("GET", "/tenders/papers/<number>", PUBLIC),
+    ("*", "/tenders/new", LISTERS),
+    ("GET", "/tenders/my", LISTERS),
+    ("POST", "/tenders/<int:tender_id>/submit", COLLECTIVE),
+    ("POST", "/tenders/<int:tender_id>/approve", STAFF),
+    ("POST", "/tenders/<int:tender_id>/reject", STAFF),
+    ("POST", "/tenders/<int:tender_id>/documents", LISTERS),
+    ("POST", "/tenders/<int:tender_id>/clarifications", LISTERS),
+    ("*", "/tenders/lots/<int:lot_id>/register", BIDDER),
+    ("*", "/tenders/lots/<int:lot_id>/bid", BIDDER),
+    ("POST", "/tenders/lots/<int:lot_id>/bid/withdraw", BIDDER),
+    ("GET", "/tenders/lots/<int:lot_id>/opening", PUBLIC),  # before the reveal: its bidders, tenderee, staff
+    ("POST", "/tenders/lots/<int:lot_id>/decrypt", BIDDER),
+    ("POST", "/tenders/lots/<int:lot_id>/committee", STAFF),
+    ("POST", "/tenders/lots/<int:lot_id>/publicize", STAFF),
+    ("POST", "/tenders/lots/<int:lot_id>/award", STAFF),
+    ("POST", "/tenders/lots/<int:lot_id>/winner-default", STAFF),
+    ("GET", "/tenders/expert", EXPERT),
+    ("GET", "/tenders/my-bids", BIDDER),
+    ("*", "/tenders/lots/<int:lot_id>/score", EXPERT),
+    ("GET", "/tenders/lots/<int:lot_id>/evaluation", TENDER_PARTIES),
+    ("GET", "/tenders/lots/<int:lot_id>/report.pdf", TENDER_PARTIES),
+    ("GET", "/tenders/lots/<int:lot_id>/result", PUBLIC),
+    ("POST", "/tenders/lots/<int:lot_id>/objections", BIDDER),
 ]
 
 
