@@ -152,6 +152,17 @@ def file_claim(no: str):
     return commit_json(claim_json(claim), 201)
 
 
+@bp.post("/guarantees/<no>/confirm-forged")
+@roles_required(Role.STAFF)
+@doc("确认伪造保函（出具机构否认出具后）：保函作废，所担保的报名被驳回，生成待确认的失信记录", body=ReasonIn,
+     response=GuaranteeOut, tag=TAG)
+def confirm_forged(no: str):
+    user = require_user()
+    body = parse_body(ReasonIn)
+    g = services.confirm_forged(no, body.reason, user.username)
+    return commit_json(guarantee_json(g))
+
+
 @bp.get("/claims")
 @roles_required(Role.STAFF, Role.GUARANTOR)
 @doc("索赔列表", tag=TAG, query=[*text_query("status"), *PAGE_QUERY])

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from auctions.models import Registration, RegistrationStatus, SecurityType
+from auctions.registrations import disqualify
 from guarantees import signals
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
@@ -315,6 +316,35 @@ def expire(g: Guarantee, actor: str = "scheduler") -> bool:
     audit.record("guarantee.expire", f"guarantee:{g.guarantee_no}", {"valid_until": g.valid_until.isoformat()},
                  actor)
     return True
+
+
+def confirm_forged(guarantee_no: str, reason: str, actor: str) -> Guarantee:
+    """伪造/否认保函: the issuer stated it never issued this guarantee and staff confirm the forgery.
+
+    issued | attached → forged (terminal). The registration it secured loses its security: a pending or
+    qualified one is rejected with the reason while bidding is open (auctions.registrations.disqualify).
+    Audited; `guarantee_forged` lets oversight open a draft credit entry against the applicant's organisation.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("请填写确认伪造的理由（担保机构的否认说明）", fields={"reason": "必填"})
+    if len(reason) > 2000:
+        raise Invalid("理由不能超过2000个字符", fields={"reason": "不能超过2000个字符"})
+    g = lock(Guarantee, get_guarantee(guarantee_no).id)
+    assert g is not None
+    was = status_of(g)
+    g.status = guarantee_next(was, "forge")
+    g.closed_at, g.close_reason = now(), f"经出具机构否认、交易中心确认系伪造保函：{reason}"
+    db.session.flush()
+    registration = db.session.get(Registration, g.registration_id) if g.registration_id is not None else None
+    audit.record("guarantee.forged", f"guarantee:{g.guarantee_no}",
+                 {"was": was, "registration": g.registration_id, "applicant": g.applicant,
+                  "project": g.project_code, "reason": reason}, actor)
+    if registration is not None and was == GS.ATTACHED:
+        disqualify(registration, f"所提交的电子保函 {g.guarantee_no} 经出具机构否认、交易中心确认系伪造：{reason}",
+                   actor)
+    signals.guarantee_forged.send(None, guarantee=g, registration=registration, reason=reason, actor=actor)
+    return g
 
 
 def bidding_over():
