@@ -80,6 +80,15 @@ def file_claim(no: str):
     return redirect(url_for(".detail", no=no))
 
 
+@bp.post("/guarantees/view/<no>/repudiate")
+@roles_page(Role.GUARANTOR)
+def repudiate(no: str):
+    services.repudiate(no, request.form.get("reason", ""), current_user)
+    db.session.commit()
+    flash("已否认该保函，交易中心确认后该保函作废", "warning")
+    return redirect(url_for(".detail", no=no))
+
+
 @bp.post("/guarantees/view/<no>/forged")
 @roles_page(Role.STAFF)
 def confirm_forged(no: str):

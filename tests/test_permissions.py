@@ -94,6 +94,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/guarantees/<no>", GUARANTEE_READERS),
     ("GET", "/api/v1/guarantees/<no>/check", BIDDER),
     ("POST", "/api/v1/guarantees/<no>/claims", STAFF),
+    ("POST", "/api/v1/guarantees/<no>/repudiate", GUARANTOR),  # the issuer's users only (tests/guarantees)
     ("POST", "/api/v1/guarantees/<no>/confirm-forged", STAFF),
     ("GET", "/api/v1/guarantors", STAFF),
     ("POST", "/api/v1/guarantors", STAFF),
@@ -108,6 +109,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/guarantees/mine", BIDDER),
     ("GET", "/guarantees/view/<no>", GUARANTEE_READERS),
     ("POST", "/guarantees/view/<no>/claim", STAFF),
+    ("POST", "/guarantees/view/<no>/repudiate", GUARANTOR),
     ("POST", "/guarantees/view/<no>/forged", STAFF),
     ("GET", "/guarantor", GUARANTOR),
     ("POST", "/guarantor/claims/*", GUARANTOR),

@@ -1,5 +1,6 @@
-"""伪造保函: staff confirm a guarantee its issuer denied issuing; the registration loses its security, a draft
-credit entry is opened against the applicant's organisation, and bad input changes nothing."""
+"""伪造保函: the issuer's guarantor user repudiates a guarantee it never issued, staff confirm the forgery; the
+registration loses its security, a draft credit entry is opened against the applicant's organisation, and bad
+input changes nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +23,14 @@ def people(factory, runner, bank):
     factory.user("staff", "staff1")
     factory.user("bidder", "coop1", org_name="龙田农机合作社")
     factory.user("bidder", "coop2")
+    factory.user("guarantor", "otherbank")  # a guarantor user of another institution
     return {"banker": guarantor_user(runner, "banker", "TBANK")}
+
+
+def _repudiate(api, no: str) -> None:
+    r = api.post(f"{URL}/{no}/repudiate", {"reason": "本行从未出具该编号的保函"}, user="banker")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["repudiated_by"] == "banker"
 
 
 def _register(api, setup, no: str, bidder: str = "coop1") -> int:
@@ -38,9 +46,10 @@ def _state(app, no: str) -> dict:
         g = _db.session.execute(select(Guarantee).where(Guarantee.guarantee_no == no)).scalar_one()
         reg = _db.session.get(Registration, g.registration_id) if g.registration_id else None
         out = {"status": g.status, "closed_at": g.closed_at, "reg": reg.status if reg else None,
+               "repudiated_at": g.repudiated_at, "repudiated_by": g.repudiated_by,
                "credit": _db.session.execute(select(func.count(CreditEntry.id))).scalar(),
                "audit": _db.session.execute(select(func.count()).select_from(AuditEntry)
-                                            .where(AuditEntry.action == "guarantee.forged")).scalar()}
+                                            .where(AuditEntry.action.like("guarantee.%"))).scalar()}
         _db.session.remove()
     return out
 
@@ -51,6 +60,8 @@ def test_a_confirmed_forgery_voids_the_guarantee_rejects_the_registration_and_dr
     rid = _register(api, setup, no)
     assert api.post(f"/api/v1/registrations/{rid}/approve", user="staff1").get_json()["status"] == "qualified"
 
+    _repudiate(api, no)
+    assert api.get(f"{URL}/{no}", user="staff1").get_json()["status"] == "attached"  # until staff confirm
     r = api.post(f"{URL}/{no}/confirm-forged", {"reason": "测试农商银行来函否认出具该保函"}, user="staff1")
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "forged"
@@ -95,6 +106,10 @@ def test_a_confirmed_forgery_voids_the_guarantee_rejects_the_registration_and_dr
 
 def test_an_unused_forged_guarantee_can_no_longer_secure_a_registration(app, api, client, setup, bank, people):
     no = _issue(client, setup, bank)
+    _repudiate(api, no)
+    # repudiated, not yet confirmed: it already secures nothing
+    r = api.get(f"{URL}/{no}/check?project_id={setup.announced['id']}", user="coop1").get_json()
+    assert r["ok"] is False and r["code"] == "guarantee_in_use" and "否认" in r["message"]
     assert api.post(f"{URL}/{no}/confirm-forged", {"reason": "担保机构否认"}, user="staff1").status_code == 200
     r = api.get(f"{URL}/{no}/check?project_id={setup.announced['id']}", user="coop1").get_json()
     assert r["ok"] is False and r["code"] == "guarantee_in_use" and "伪造" in r["message"]
@@ -113,9 +128,10 @@ def test_an_unused_forged_guarantee_can_no_longer_secure_a_registration(app, api
     ("staff1", {}, 422, "validation_error"),
     ("staff1", {"reason": ""}, 422, "validation_error"),
 ])
-def test_refusals_change_nothing(app, api, client, setup, bank, people, user, body, status, code):
+def test_confirm_refusals_change_nothing(app, api, client, setup, bank, people, user, body, status, code):
     no = _issue(client, setup, bank)
     _register(api, setup, no)
+    _repudiate(api, no)
     before = _state(app, no)
     r = api.post(f"{URL}/{no}/confirm-forged", body, user=user)
     assert r.status_code == status
@@ -124,14 +140,59 @@ def test_refusals_change_nothing(app, api, client, setup, bank, people, user, bo
     assert _state(app, no) == before and before["status"] == "attached" and before["reg"] == "pending"
 
 
+@pytest.mark.parametrize(("user", "body", "status", "code"), [
+    ("staff1", {"reason": "否认"}, 403, "forbidden"),
+    ("coop1", {"reason": "否认"}, 403, "forbidden"),
+    ("otherbank", {"reason": "否认"}, 403, "forbidden"),  # not the issuer's user
+    (None, {"reason": "否认"}, 401, None),
+    ("banker", {}, 422, "validation_error"),
+    ("banker", {"reason": ""}, 422, "validation_error"),
+])
+def test_repudiation_refusals_change_nothing(app, api, client, setup, bank, people, user, body, status, code):
+    no = _issue(client, setup, bank)
+    _register(api, setup, no)
+    before = _state(app, no)
+    r = api.post(f"{URL}/{no}/repudiate", body, user=user)
+    assert r.status_code == status
+    if code:
+        assert r.get_json()["error"]["code"] == code
+    assert _state(app, no) == before and before["repudiated_at"] is None
+
+
+def test_staff_cannot_confirm_before_the_issuer_repudiates_and_the_issuer_repudiates_once(
+        app, api, client, setup, bank, people):
+    no = _issue(client, setup, bank)
+    rid = _register(api, setup, no)
+    before = _state(app, no)
+    r = api.post(f"{URL}/{no}/confirm-forged", {"reason": "怀疑伪造"}, user="staff1")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
+    assert _state(app, no) == before
+    _repudiate(api, no)
+    # a repudiated guarantee no longer counts as security: the registration cannot be qualified
+    r = api.post(f"/api/v1/registrations/{rid}/approve", user="staff1")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "security_not_ready"
+    before = _state(app, no)
+    r = api.post(f"{URL}/{no}/repudiate", {"reason": "再次否认"}, user="banker")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
+    assert _state(app, no) == before
+    with app.app_context():
+        assert _db.session.execute(select(func.count()).select_from(AuditEntry)
+                                   .where(AuditEntry.action == "guarantee.repudiate")).scalar() == 1
+        _db.session.remove()
+
+
 def test_unknown_guarantee_is_404_and_a_released_one_is_409(app, api, client, setup, bank, people):
     r = api.post(f"{URL}/NO-SUCH-BH/confirm-forged", {"reason": "否认"}, user="staff1")
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+    r = api.post(f"{URL}/NO-SUCH-BH/repudiate", {"reason": "否认"}, user="banker")
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
     no = _issue(client, setup, bank)
     rid = _register(api, setup, no)
     assert api.post(f"/api/v1/registrations/{rid}/withdraw", user="coop1").status_code == 200
     before = _state(app, no)
     assert before["status"] == "released"
+    r = api.post(f"{URL}/{no}/repudiate", {"reason": "否认"}, user="banker")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
     r = api.post(f"{URL}/{no}/confirm-forged", {"reason": "否认"}, user="staff1")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
     assert _state(app, no) == before
@@ -143,9 +204,14 @@ def test_staff_confirm_on_the_detail_page(app, client, api, setup, bank, people)
     login(app, client, "coop1")
     assert "确认伪造" not in client.get(f"/guarantees/view/{no}").get_data(as_text=True)
     assert client.post(f"/guarantees/view/{no}/forged", data={"reason": "否认"}).status_code == 403
+    login(app, client, "banker")
+    assert "否认出具</button>" in client.get(f"/guarantees/view/{no}").get_data(as_text=True)
+    r = client.post(f"/guarantees/view/{no}/repudiate", data={"reason": "本行未出具"}, follow_redirects=True)
+    assert "已否认该保函" in r.get_data(as_text=True)
+    assert client.post(f"/guarantees/view/{no}/forged", data={"reason": "否认"}).status_code == 403
     login(app, client, "staff1")
     html = client.get(f"/guarantees/view/{no}").get_data(as_text=True)
-    assert "确认伪造" in html and f"/guarantees/view/{no}/forged" in html
+    assert "本行未出具" in html and f"/guarantees/view/{no}/forged" in html
     before = _state(app, no)
     r = client.post(f"/guarantees/view/{no}/forged", data={"reason": "  "}, follow_redirects=True)
     assert "请填写确认伪造的理由" in r.get_data(as_text=True)
