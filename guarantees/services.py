@@ -184,6 +184,10 @@ def security_ready(registration: Registration) -> bool:
 
 
 def _release(g: Guarantee, reason: str, actor: str) -> None:
+    if g.repudiated_at is not None:
+        # its issuer denies it: it stays attached to the registration it was used for until staff confirm the
+        # forgery, so withdrawing (or losing) does not take it out of reach of confirm_forged
+        return
     g.status = guarantee_next(g.status, "release")
     g.closed_at, g.close_reason = now(), reason
     db.session.flush()

@@ -181,6 +181,19 @@ def test_staff_cannot_confirm_before_the_issuer_repudiates_and_the_issuer_repudi
         _db.session.remove()
 
 
+def test_withdrawing_after_the_repudiation_does_not_escape_the_confirmation(app, api, client, setup, bank, people):
+    no = _issue(client, setup, bank)
+    rid = _register(api, setup, no)
+    _repudiate(api, no)
+    assert api.post(f"/api/v1/registrations/{rid}/withdraw", user="coop1").status_code == 200
+    assert api.get(f"{URL}/{no}", user="staff1").get_json()["status"] == "attached"  # held for the decision
+    r = api.post(f"{URL}/{no}/confirm-forged", {"reason": "核实属实"}, user="staff1")
+    assert r.status_code == 200 and r.get_json()["status"] == "forged"
+    assert api.get(f"/api/v1/registrations/{rid}", user="staff1").get_json()["status"] == "withdrawn"
+    items = api.get("/api/v1/credit?all=1", user="staff1").get_json()["items"]
+    assert [(e["status"], e["cause"]) for e in items] == [("draft", "forged_guarantee")]
+
+
 def test_unknown_guarantee_is_404_and_a_released_one_is_409(app, api, client, setup, bank, people):
     r = api.post(f"{URL}/NO-SUCH-BH/confirm-forged", {"reason": "否认"}, user="staff1")
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
