@@ -132,6 +132,23 @@ def reject(actor: User, reg: Registration, reason: str) -> Registration:
     return reg
 
 
+def disqualify(reg: Registration, reason: str, actor: str) -> bool:
+    """Its security turned out void (a guarantee confirmed forged): a pending or qualified registration is
+    rejected with the reason while the project's bidding has not closed, so it can no longer be qualified or
+    bid. False when nothing changes (already rejected or withdrawn, or the bidding is over: the result is
+    history then, and staff act on the award through the existing annul/default paths)."""
+    if reg.status not in (RS.PENDING, RS.QUALIFIED):
+        return False
+    if effective_status(reg.project) in CLOSED or reg.project.status == ProjectStatus.WITHDRAWN:
+        return False
+    was = reg.status
+    reg.status, reg.decided_at, reg.reason = RS.REJECTED, now(), reason
+    signals.registration_rejected.send(None, registration=reg, actor=actor, reason=reason)
+    audit.record("registration.disqualify", f"registration:{reg.id}", {"was": str(was), "reason": reason}, actor)
+    db.session.flush()
+    return True
+
+
 def confirm_deposit(actor: User, reg: Registration) -> Registration:
     """Staff record that the cash deposit arrived (the guarantees package keeps the deposit)."""
     if reg.security_type != SecurityType.DEPOSIT:

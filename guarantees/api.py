@@ -152,6 +152,27 @@ def file_claim(no: str):
     return commit_json(claim_json(claim), 201)
 
 
+@bp.post("/guarantees/<no>/repudiate")
+@roles_required(Role.GUARANTOR)
+@doc("担保机构否认出具该保函（伪造保函），等待交易中心确认", body=ReasonIn, response=GuaranteeOut, tag=TAG)
+def repudiate(no: str):
+    user = require_user()
+    body = parse_body(ReasonIn)
+    g = services.repudiate(no, body.reason, user)
+    return commit_json(guarantee_json(g))
+
+
+@bp.post("/guarantees/<no>/confirm-forged")
+@roles_required(Role.STAFF)
+@doc("确认伪造保函（出具机构否认后）：保函作废，所担保的报名被驳回，生成待确认的失信记录", body=ReasonIn,
+     response=GuaranteeOut, tag=TAG)
+def confirm_forged(no: str):
+    user = require_user()
+    body = parse_body(ReasonIn)
+    g = services.confirm_forged(no, body.reason, user.username)
+    return commit_json(guarantee_json(g))
+
+
 @bp.get("/claims")
 @roles_required(Role.STAFF, Role.GUARANTOR)
 @doc("索赔列表", tag=TAG, query=[*text_query("status"), *PAGE_QUERY])

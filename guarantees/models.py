@@ -78,6 +78,10 @@ class Guarantee(db.Model):
     attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(Text)
+    # 否认保函: the issuer's guarantor user states it never issued this guarantee; staff then confirm the forgery
+    repudiated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repudiated_by: Mapped[str | None] = mapped_column(String(64))
+    repudiation_reason: Mapped[str | None] = mapped_column(Text)
 
     guarantor: Mapped[Guarantor] = relationship()
     key: Mapped[GuarantorKey] = relationship()

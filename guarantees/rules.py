@@ -164,6 +164,8 @@ def security_error(g: SecurityCheck, *, bidder: str, project_code: str, deposit:
         code = "validity_gap"
     elif g.status == "expired":
         return "validity_gap", "该保函已过期"
+    elif g.status == "forged":
+        return "guarantee_in_use", "该保函已被出具机构否认并经交易中心确认为伪造，不能用于报名"
     elif g.status in ("attached", "released") and registration_id is not None \
             and g.registration_id == registration_id:
         return None  # this very registration holds it, or held it before a withdrawal

@@ -41,6 +41,8 @@ def guarantee_json(g: Guarantee, *, full: bool = True) -> dict:
         "attached_at": isoformat(g.attached_at), "registration_id": g.registration_id,
         "project_id": reg.project_id if reg is not None else None,
         "closed_at": isoformat(g.closed_at), "close_reason": g.close_reason,
+        "repudiated_at": isoformat(g.repudiated_at), "repudiated_by": g.repudiated_by,
+        "repudiation_reason": g.repudiation_reason,
     }
     if full:
         out.update({"sha256": g.sha256, "signature": g.signature, "key_id": g.key_id,

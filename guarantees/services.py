@@ -12,17 +12,18 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from auctions.models import Registration, RegistrationStatus, SecurityType
+from auctions.registrations import disqualify
 from guarantees import signals
 from guarantees.claims import file_claim
 from guarantees.models import Deposit, Guarantee
 from guarantees.rules import SecurityCheck, covered_from, effective_status, security_error
-from guarantees.states import DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
+from guarantees.states import GUARANTEE_LABELS, DepositStatus, GuaranteeStatus, deposit_next, guarantee_next
 from trading import audit
 from trading.accounts.guard import reads_as_staff
 from trading.accounts.models import Role, User
 from trading.clock import now
 from trading.db import lock
-from trading.errors import Conflict, Invalid, NotFound
+from trading.errors import Conflict, Forbidden, Invalid, NotFound
 from trading.extensions import db
 from trading.money import RATE, rate
 from trading.projects.models import Project
@@ -96,6 +97,8 @@ def check_guarantee(guarantee_no: str, *, bidder: str, project: Project | None, 
                          registration_id=registration_id)
     if err:
         raise Invalid(err[1], code=err[0])
+    if g.repudiated_at is not None:
+        raise Invalid("出具机构已否认出具该保函，不能用于报名", code="guarantee_in_use")
     return g
 
 
@@ -202,12 +205,16 @@ def security_ready(registration: Registration) -> bool:
     """True when an attached guarantee or a received (not refundable) deposit secures the registration."""
     if registration.security_type == SecurityType.GUARANTEE:
         g = guarantee_of(registration)
-        return g is not None and status_of(g) == GS.ATTACHED
+        return g is not None and status_of(g) == GS.ATTACHED and g.repudiated_at is None
     dep = deposit_of(registration)
     return dep is not None and dep.status == DS.RECEIVED and dep.refund_due_at is None
 
 
 def _release(g: Guarantee, reason: str, actor: str) -> None:
+    if g.repudiated_at is not None:
+        # its issuer denies it: it stays attached to the registration it was used for until staff confirm the
+        # forgery, so withdrawing (or losing) does not take it out of reach of confirm_forged
+        return
     g.status = guarantee_next(g.status, "release")
     g.closed_at, g.close_reason = now(), reason
     db.session.flush()
@@ -342,6 +349,70 @@ def expire(g: Guarantee, actor: str = "scheduler") -> bool:
     audit.record("guarantee.expire", f"guarantee:{g.guarantee_no}", {"valid_until": g.valid_until.isoformat()},
                  actor)
     return True
+
+
+def _reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(message, fields={"reason": "必填"})
+    if len(reason) > 2000:
+        raise Invalid("理由不能超过2000个字符", fields={"reason": "不能超过2000个字符"})
+    return reason
+
+
+FORGEABLE = (GS.ISSUED, GS.ATTACHED)
+
+
+def repudiate(guarantee_no: str, reason: str, user: User) -> Guarantee:
+    """否认保函: a guarantor user of the issuing institution states it never issued this guarantee.
+
+    Only an issued or attached guarantee, once. From then on it secures nothing (it cannot be attached, and a
+    registration it secures cannot be qualified) until staff confirm the forgery (`confirm_forged`)."""
+    reason = _reason(reason, "请填写否认理由（例如：本机构从未出具该编号的保函）")
+    g = get_guarantee(guarantee_no)
+    if user.role != Role.GUARANTOR or user.org_id is None or user.org_id != g.guarantor.org_id:
+        raise Forbidden("只有出具该保函的担保机构用户可以否认该保函", code="forbidden")
+    g = lock(Guarantee, g.id)
+    assert g is not None
+    status = status_of(g)
+    if status not in FORGEABLE:
+        label = GUARANTEE_LABELS.get(status, status)  # type: ignore[call-overload]
+        raise Conflict(f"保函当前状态为“{label}”，不能否认", code="invalid_state")
+    if g.repudiated_at is not None:
+        raise Conflict("该保函已被否认，等待交易中心确认", code="invalid_state")
+    g.repudiated_at, g.repudiated_by, g.repudiation_reason = now(), user.username, reason
+    db.session.flush()
+    audit.record("guarantee.repudiate", f"guarantee:{g.guarantee_no}",
+                 {"status": status, "registration": g.registration_id, "reason": reason}, user.username)
+    return g
+
+
+def confirm_forged(guarantee_no: str, reason: str, actor: str) -> Guarantee:
+    """伪造保函: after the issuer's repudiation, staff confirm the forgery.
+
+    issued | attached → forged (terminal). The registration it secured loses its security: a pending or
+    qualified one is rejected with the reason while bidding is open (auctions.registrations.disqualify).
+    Audited; `guarantee_forged` lets oversight open a draft credit entry against the applicant's organisation.
+    """
+    reason = _reason(reason, "请填写确认伪造的理由")
+    g = lock(Guarantee, get_guarantee(guarantee_no).id)
+    assert g is not None
+    was = status_of(g)
+    forged = guarantee_next(was, "forge")
+    if g.repudiated_at is None:
+        raise Conflict("出具机构尚未否认该保函，不能确认伪造", code="invalid_state")
+    g.status = forged
+    g.closed_at, g.close_reason = now(), f"经出具机构否认（{g.repudiation_reason}）、交易中心确认系伪造保函：{reason}"
+    db.session.flush()
+    registration = db.session.get(Registration, g.registration_id) if g.registration_id is not None else None
+    audit.record("guarantee.forged", f"guarantee:{g.guarantee_no}",
+                 {"was": was, "registration": g.registration_id, "applicant": g.applicant,
+                  "project": g.project_code, "reason": reason}, actor)
+    if registration is not None and was == GS.ATTACHED:
+        disqualify(registration, f"所提交的电子保函 {g.guarantee_no} 经出具机构否认、交易中心确认系伪造：{reason}",
+                   actor)
+    signals.guarantee_forged.send(None, guarantee=g, registration=registration, reason=reason, actor=actor)
+    return g
 
 
 def bidding_over():

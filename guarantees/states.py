@@ -14,6 +14,8 @@ class GuaranteeStatus(StrEnum):
     CLAIMED = "claimed"
     PAID = "paid"
     EXPIRED = "expired"
+    # the issuer denied issuing it and staff confirmed the forgery: terminal, it secures nothing
+    FORGED = "forged"
 
 
 class ClaimStatus(StrEnum):
@@ -33,6 +35,7 @@ class DepositStatus(StrEnum):
 GUARANTEE_LABELS = {
     GuaranteeStatus.ISSUED: "已出具", GuaranteeStatus.ATTACHED: "已用于报名", GuaranteeStatus.RELEASED: "已释放",
     GuaranteeStatus.CLAIMED: "索赔中", GuaranteeStatus.PAID: "已赔付", GuaranteeStatus.EXPIRED: "已过期",
+    GuaranteeStatus.FORGED: "已确认伪造",
 }
 CLAIM_LABELS = {ClaimStatus.FILED: "待赔付", ClaimStatus.PAID: "已赔付", ClaimStatus.REJECTED: "已拒付（异议）"}
 DEPOSIT_LABELS = {
@@ -51,6 +54,10 @@ GUARANTEE_MOVES: dict[tuple[GuaranteeStatus, str], GuaranteeStatus] = {
     (G.CLAIMED, "pay"): G.PAID,
     (G.ISSUED, "expire"): G.EXPIRED,
     (G.ATTACHED, "expire"): G.EXPIRED,
+    # 伪造/否认保函: only a guarantee that still counts (unused or securing a registration) is confirmed forged;
+    # nothing leaves FORGED, so a forged guarantee is never attached, released or claimed again
+    (G.ISSUED, "forge"): G.FORGED,
+    (G.ATTACHED, "forge"): G.FORGED,
 }
 CLAIM_MOVES: dict[tuple[ClaimStatus, str], ClaimStatus] = {
     (C.FILED, "pay"): C.PAID,

@@ -80,6 +80,24 @@ def file_claim(no: str):
     return redirect(url_for(".detail", no=no))
 
 
+@bp.post("/guarantees/view/<no>/repudiate")
+@roles_page(Role.GUARANTOR)
+def repudiate(no: str):
+    services.repudiate(no, request.form.get("reason", ""), current_user)
+    db.session.commit()
+    flash("已否认该保函，交易中心确认后该保函作废", "warning")
+    return redirect(url_for(".detail", no=no))
+
+
+@bp.post("/guarantees/view/<no>/forged")
+@roles_page(Role.STAFF)
+def confirm_forged(no: str):
+    services.confirm_forged(no, request.form.get("reason", ""), current_user.username)
+    db.session.commit()
+    flash("已确认该保函系伪造：保函作废，所担保的报名已驳回，并已生成待确认的失信记录", "warning")
+    return redirect(url_for(".detail", no=no))
+
+
 @bp.get("/guarantor")
 @roles_page(Role.GUARANTOR)
 def portal():

@@ -97,6 +97,8 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/guarantees/<no>", GUARANTEE_READERS),
     ("GET", "/api/v1/guarantees/<no>/check", BIDDER),
     ("POST", "/api/v1/guarantees/<no>/claims", STAFF),
+    ("POST", "/api/v1/guarantees/<no>/repudiate", GUARANTOR),  # the issuer's users only (tests/guarantees)
+    ("POST", "/api/v1/guarantees/<no>/confirm-forged", STAFF),
     ("GET", "/api/v1/guarantors", STAFF),
     ("POST", "/api/v1/guarantors", STAFF),
     ("GET", "/api/v1/guarantors/<code>", frozenset({"staff", "guarantor"})),  # a guarantor reads its own
@@ -110,6 +112,8 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/guarantees/mine", BIDDER),
     ("GET", "/guarantees/view/<no>", GUARANTEE_READERS),
     ("POST", "/guarantees/view/<no>/claim", STAFF),
+    ("POST", "/guarantees/view/<no>/repudiate", GUARANTOR),
+    ("POST", "/guarantees/view/<no>/forged", STAFF),
     ("GET", "/guarantor", GUARANTOR),
     ("POST", "/guarantor/claims/*", GUARANTOR),
     # certificates: publicity, objections, issue, verification

@@ -44,7 +44,8 @@ def test_oversight_listens_for_its_notices(app):
 
     for signal in (auction_signals.registration_qualified, auction_signals.registration_rejected,
                    auction_signals.bid_placed, auction_signals.project_closed, auction_signals.winner_defaulted,
-                   project_signals.deal_completed, guarantee_signals.refund_due, guarantee_signals.claim_filed):
+                   project_signals.deal_completed, guarantee_signals.refund_due, guarantee_signals.claim_filed,
+                   guarantee_signals.guarantee_forged):
         assert [r.__module__ for r in signal.receivers_for(None)].count("trading.oversight.receivers") == 1, signal.name
     for signal, fns in _push_receivers().items():
         assert all(fn in list(signal.receivers_for(None)) for fn in fns), signal.name

@@ -113,7 +113,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # pushing to the provincial platform (trading/outbox.py); nothing is sent while TRADING_PUSH_URL is empty
         "TRADING_PUSH_URL": os.environ.get("TRADING_PUSH_URL", ""),
         "TRADING_PUSH_SECRET": os.environ.get("TRADING_PUSH_SECRET", ""),
-        "TRADING_PUSH_SIGNER": os.environ.get("TRADING_PUSH_SIGNER", "hmac-sha256"),
+        "TRADING_PUSH_SIGNER": os.environ.get("TRADING_PUSH_SIGNER", "hmac-sha256"),  # or sm3-sm2
+        "TRADING_PUSH_SM2_KEY": os.environ.get("TRADING_PUSH_SM2_KEY", ""),  # PEM path, for sm3-sm2
         "TRADING_PUSH_TIMEOUT": _int_env("TRADING_PUSH_TIMEOUT", 5),
         "TRADING_PUSH_MAX_ATTEMPTS": _int_env("TRADING_PUSH_MAX_ATTEMPTS", 8),
         "TRADING_PUSH_BACKOFF_SECONDS": _int_env("TRADING_PUSH_BACKOFF_SECONDS", 30),

@@ -101,8 +101,8 @@ class HmacSha256:
         return hmac.new(self.secret, data, hashlib.sha256).hexdigest()
 
 
-# name → factory(app config) → Signer. SM2 (SM3withSM2, GB/T 32918) registers here once guarantees/sm2.py is
-# merged: SIGNERS["sm3-sm2"] = lambda cfg: Sm2Signer(private key from TRADING_PUSH_SM2_KEY).
+# name → factory(app config) → Signer. SM2 (SM3withSM2, GB/T 32918) is registered by trading.stats.push as
+# "sm3-sm2" (the core may not import guarantees/sm2.py).
 SIGNERS: dict[str, Callable[[dict], Signer]] = {
     "hmac-sha256": lambda cfg: HmacSha256((cfg.get("TRADING_PUSH_SECRET") or "").encode()),
 }

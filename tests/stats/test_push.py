@@ -283,3 +283,59 @@ def test_a_failing_platform_costs_one_try_per_sweep(app, push_config):
             _db.session.remove()
     assert rx.arrivals == 1
     assert [a for _, a, _ in _states(app)] == [1, 0, 0]
+
+
+class _Capture(BaseHTTPRequestHandler):
+    seen: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Capture.seen.append((dict(self.headers), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_sm2_signed_push_verifies_with_the_centers_public_key(app, push_config, tmp_path):
+    import base64
+
+    from guarantees import sm2
+
+    key = sm2.generate_private_key()
+    pem = tmp_path / "push-sm2.pem"
+    pem.write_text(key.pkcs8_pem())
+    old = {k: app.config.get(k) for k in ("TRADING_PUSH_SIGNER", "TRADING_PUSH_SM2_KEY")}
+    app.config.update(TRADING_PUSH_SIGNER="sm3-sm2", TRADING_PUSH_SM2_KEY=str(pem))
+    _Capture.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Capture)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        push_config(f"http://127.0.0.1:{server.server_address[1]}/push")
+        _enqueue(app, [("project:NC-2026-0001", "announcement")])
+        _run_until_done(app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.config.update(old)
+    assert len(_Capture.seen) == 1
+    headers, body = _Capture.seen[0]
+    algorithm, _, signature = headers["X-Tradehall-Signature"].partition("=")
+    assert algorithm == "sm3-sm2"
+    signed = outbox.signing_input(headers["X-Tradehall-Timestamp"], headers["Idempotency-Key"], body)
+    public = key.public_key()
+    assert public.verify(signed, base64.b64decode(signature))
+    assert not public.verify(signed.replace(b"announcement", b"termination"), base64.b64decode(signature))
+    assert not sm2.generate_private_key().public_key().verify(signed, base64.b64decode(signature))
+
+
+def test_sm2_signer_without_a_key_says_what_is_missing(app):
+    from trading.stats import push
+
+    with pytest.raises(RuntimeError, match="TRADING_PUSH_SM2_KEY"):
+        push.sm2_signer({"TRADING_PUSH_SM2_KEY": ""})
+    with pytest.raises(RuntimeError, match="TRADING_PUSH_SM2_KEY"):
+        push.sm2_signer({"TRADING_PUSH_SM2_KEY": "/nonexistent/key.pem"})

@@ -92,6 +92,21 @@ def _winner_defaulted(_sender, *, registration, reason, actor) -> None:
                         ref=f"credit:{e.id}")
 
 
+def _guarantee_forged(_sender, *, guarantee, registration, reason, actor) -> None:
+    """A confirmed forged guarantee opens a draft credit entry against the applicant's organisation."""
+    applicant = db.session.execute(select(User).where(User.username == guarantee.applicant)).scalar_one_or_none()
+    if applicant is None or applicant.org_id is None:
+        return
+    no = guarantee.guarantee_no
+    e = open_draft(applicant.org_id, cause="forged_guarantee",
+                   evidence=f"保函 {no}（项目 {guarantee.project_code}）经出具机构否认、交易中心确认系伪造：{reason}",
+                   project_code=guarantee.project_code, actor=actor, source="forged_guarantee")
+    if e is not None:
+        notify_role(Role.STAFF, "credit_draft", f"待确认信用记录：{applicant.name}",
+                    f"保函 {no} 已确认系伪造，已生成待确认的失信记录，请在“信用管理”中确认。",
+                    ref=f"credit:{e.id}")
+
+
 def connect() -> None:
     auction_signals.winner_defaulted.connect(_winner_defaulted)
     auction_signals.registration_qualified.connect(_qualified)
@@ -101,4 +116,5 @@ def connect() -> None:
     project_signals.deal_completed.connect(_deal_completed)
     guarantee_signals.refund_due.connect(_refund_due)
     guarantee_signals.claim_filed.connect(_claim_filed)
+    guarantee_signals.guarantee_forged.connect(_guarantee_forged)
 
