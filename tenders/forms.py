@@ -9,13 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from trading.forms import choices
 from werkzeug.datastructures import MultiDict
 from wtforms import DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from trading.clock import from_beijing_local, isoformat
 from trading.errors import DomainError
-from trading.forms import choices
 
 MAX_LOTS = 10
 LOT_FIELDS = ("name", "budget", "security_amount", "speciality", "committee_size", "price_points", "criteria")

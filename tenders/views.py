@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from tenders import bidding, evaluation, forms, papers, serialize, services
 from tenders.models import CommitteeMember, Lot, Tender, TenderBid
 from tenders.states import BID_LABELS, FAILURE_REASONS, LOT_LABELS, TENDER_LABELS
+from trading.accounts.guard import has_role
+from trading.accounts.models import Role
 from trading.apiutil import json_body, jsonify, page_number
 from trading.clock import isoformat, now
 from trading.errors import DomainError
 from trading.extensions import db
-from trading.accounts.guard import has_role
-from trading.accounts.models import Role
 from trading.money import to_str
 from trading.templating import Pagination
 

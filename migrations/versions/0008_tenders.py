@@ -3,7 +3,7 @@ pool, committees, score sheets, lot objections, signed papers; registrations.pro
 become nullable (a lot's registration or objection has no project).
 
 Revision ID: 0008_tenders
-Revises: 0012_interop
+Revises: 0013_forged
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0008_tenders'
-down_revision = '0012_interop'
+down_revision = '0013_forged'
 branch_labels = None
 depends_on = None
 
