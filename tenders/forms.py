@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from trading.forms import choices
 from werkzeug.datastructures import MultiDict
 from wtforms import DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from trading.accounts.forms import choices
 from trading.clock import from_beijing_local, isoformat
 from trading.errors import DomainError
 

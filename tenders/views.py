@@ -599,11 +599,3 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     navigation.register(nav)
-    try:
-        from trading import security
-
-        for endpoint, limit in (("tenders.put_bid", "60 per minute"), ("tenders.decrypt", "30 per minute"),
-                                ("tenders_api.decrypt", "30 per minute"), ("tenders.register", "20 per minute")):
-            security.limit(endpoint, limit, per_user=True)  # many bidders may share one address
-    except ImportError:
-        pass
