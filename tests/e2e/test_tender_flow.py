@@ -35,10 +35,9 @@ PDF = b"%PDF-1.4\n% tender document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _experts(app, factory, n: int) -> list[str]:
-    from trading.accounts.credit import make_uscc
-
     from tenders import pool
     from tests.conftest import PASSWORD
+    from trading.accounts.credit import make_uscc
     from trading.accounts.services import create_org, create_user
     from trading.extensions import db
 
