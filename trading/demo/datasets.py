@@ -73,12 +73,13 @@ class Loader:
 
     # ----------------------------------------------------------------- tenders
     def tender(self, *, kind: str, title: str, location: str, owner: User, budget: Decimal, price: Decimal,
-               awarded: datetime) -> None:
-        """A procurement or construction deal: an awarded one-lot tender (budget, award price, award date)."""
+               awarded: datetime, winner: User, bids: int) -> None:
+        """A procurement or construction deal: an awarded one-lot tender (budget, award price, award date); its
+        draws from self.rng are the ones the descending project took, so every other row stays as it was."""
         self.n["ZB"] += 1
         awarded_tender(self.tender_rng, f"{MARKER}ZB-2025-{self.n['ZB']:04d}", kind=kind, title=title,
                        location=location, owner=owner, budget=quantize(budget), price=price, awarded=awarded,
-                       bidders=self.pools[True])
+                       winner=winner, bids=bids, bidders=self.pools[True])
 
     # ---------------------------------------------------------------- projects
     def project(self, prefix: str, *, kind: str, title: str, location: str, town: str, direction: str,
@@ -170,12 +171,12 @@ def _public(ld: Loader) -> None:
                        start=start, owner=owner, approved=approved, status="awarded",
                        final=price[i], awarded=awarded, winner=winner, bids=rng.randint(3, 40))
         else:  # a tender whose one lot was awarded at the deal's date (trading/demo/luzhai_tenders.py)
-            ld.tender(kind=kind, title=title, location=f"鹿寨县{town}", owner=owner,
-                      budget=price[i] + savings[i], price=price[i], awarded=awarded)
+            ld.tender(kind=kind, title=title, location=f"鹿寨县{town}", owner=owner, budget=price[i] + savings[i],
+                      price=price[i], awarded=awarded, winner=winner, bids=rng.randint(3, 18))
     # outside the count: the next Beijing day (still 31 May in UTC), a failed and a withdrawn listing
     ld.tender(kind="procurement", title="县融媒体中心演播室设备采购项目", location="鹿寨县鹿寨镇",
               owner=owners["procurement"], budget=Decimal("865000.00"), price=Decimal("842300.00"),
-              awarded=bj(2025, 6, 1, 0, 10))
+              awarded=bj(2025, 6, 1, 0, 10), winner=suppliers[0], bids=5)
     ld.project("GG", kind="construction", title="拉沟乡木龙村便民桥重建工程", location="鹿寨县拉沟乡", town="拉沟乡",
                direction="descending", start=Decimal("1280000.00"), budget=Decimal("1280000.00"),
                owner=owners["construction"], approved=bj(2025, 3, 3), status="failed", method="sealed", bids=0)

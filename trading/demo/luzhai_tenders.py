@@ -28,8 +28,10 @@ CAP = Decimal("800000.00")
 
 
 def awarded_tender(rng: random.Random, code: str, *, kind: str, title: str, location: str, owner: User,
-                   budget: Decimal, price: Decimal, awarded: datetime, bidders: list[User]) -> Lot:
-    """One awarded lot: the deal's budget, award price (= the lowest valid bid) and award instant."""
+                   budget: Decimal, price: Decimal, awarded: datetime, winner: User, bids: int,
+                   bidders: list[User]) -> Lot:
+    """One awarded lot: the deal's budget, award price (= the winner's, the lowest valid bid) and award instant;
+    `bids` decrypted bids (at least 3, at most one per supplier)."""
     deadline = awarded - timedelta(days=7)
     announce = deadline - timedelta(days=21)
     t = Tender(code=code, kind=kind, title=title, location=location, description=f"{title}，详见招标文件。",
@@ -47,10 +49,11 @@ def awarded_tender(rng: random.Random, code: str, *, kind: str, title: str, loca
     db.session.add_all([t, lot])
     db.session.flush()
     gap = budget - price
-    prices = [price] + sorted({quantize(price + gap * Decimal(str(rng.uniform(0.1, 1.0)))) for _ in range(4)})
-    prices = prices[:max(3, len(prices) - rng.randint(0, 1))]
-    chosen = rng.sample(bidders, len(prices))
-    bids = []
+    n = max(3, min(bids, len(bidders)))
+    others = sorted(quantize(price + gap * Decimal(str(rng.uniform(0.1, 1.0)))) for _ in range(n - 1))
+    prices = [price, *others]
+    chosen = [winner, *rng.sample([b for b in bidders if b.id != winner.id], n - 1)]
+    made = []
     for i, (bidder, amount) in enumerate(zip(chosen, prices, strict=True), start=1):
         reg = Registration(project_id=None, bidder=bidder, bidder_no=f"{i:03d}", security_type="deposit",
                            status=RegistrationStatus.PENDING, created_at=announce + timedelta(days=2 + i))
@@ -62,9 +65,9 @@ def awarded_tender(rng: random.Random, code: str, *, kind: str, title: str, loca
                         receipt=receipt, submitted_at=deadline - timedelta(days=1, hours=i), price=amount,
                         decrypted_at=deadline + timedelta(minutes=5 + i))
         db.session.add(bid)
-        bids.append(bid)
+        made.append(bid)
     db.session.flush()
-    ranked = sorted(bids, key=lambda b: (b.price, b.id))
+    ranked = sorted(made, key=lambda b: (b.price, b.id))
     lot.ranking = [{"rank": r, "bid_id": b.id, "price": to_str(b.price), "price_score": None, "points": None,
                     "total": None} for r, b in enumerate(ranked, start=1)]
     lot.candidates = [b.id for b in ranked[:3]]
