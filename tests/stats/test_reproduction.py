@@ -126,3 +126,34 @@ def test_unknown_dataset_is_refused_with_the_list(app, runner):
         r = runner.invoke(args=["demo", "--dataset", "nowhere-2020"])
     assert r.exit_code == 1
     assert "未知数据集" in r.output and "luzhai-2025h1" in r.output
+
+
+def test_procurement_and_construction_deals_are_awarded_tenders(app, luzhai):
+    """Issue 14 §8: the 63 procurement and construction deals of 1—5月 are awarded tender lots (budget, award price =
+    the lowest decrypted bid, award date), no longer descending projects; the 6 asset and land deals stay auctions."""
+    from decimal import Decimal
+
+    from sqlalchemy import func, select
+
+    from tenders.models import Lot, Tender, TenderBid
+    from trading.demo.datasets import bj
+    from trading.extensions import db
+    from trading.models import AuditEntry
+    from trading.projects.models import Project
+
+    start, end = bj(2025, 1, 1, 0), bj(2025, 6, 1, 0)  # 1—5月, Beijing time
+    with app.app_context():
+        lots = db.session.execute(select(Lot, Tender).join(Tender).where(
+            Lot.status == "awarded", Lot.awarded_at >= start, Lot.awarded_at < end)).all()
+        assert len(lots) == 63 and {t.kind for _, t in lots} == {"construction", "procurement"}
+        for lot, _ in lots:
+            bids = db.session.execute(select(TenderBid).where(TenderBid.lot_id == lot.id)).scalars().all()
+            assert len(bids) >= 3 and min(b.price for b in bids) == lot.award_price <= lot.budget
+            assert db.session.get(TenderBid, lot.winner_bid_id).price == lot.award_price
+        awards = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "lot.award"))
+        assert awards == 64  # the 63 above and the one of 1 June
+        public = db.session.execute(select(Project.kind, func.count()).where(
+            Project.code.like("LZ-GG-%"), Project.status == "awarded").group_by(Project.kind)).all()
+        assert dict(public) == {"state_asset": 4, "land_use": 2}
+        savings = sum((lot.budget - lot.award_price for lot, _ in lots), Decimal(0))
+        assert savings == Decimal("5815703.26")  # every saving is a tender's: the auctions have no budget

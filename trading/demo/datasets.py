@@ -1,7 +1,9 @@
 """Reproduction datasets: synthetic but consistent data whose work report matches a published one.
 
 `luzhai-2025h1` reproduces the figures of a county report (鹿寨县, 2025年上半年):
-- public resources, 2025-01-01..2025-05-31: 69 deals, 2.82亿元, savings 581.57万元;
+- public resources, 2025-01-01..2025-05-31: 69 deals, 2.82亿元, savings 581.57万元 — 63 procurement and
+  construction deals are awarded tenders (one lot each: budget, award price, award date; luzhai_tenders.py), 6
+  state-asset and land-use deals ascending auctions;
 - rural property, 2025-01-01..2025-06-30: 21 listings, 44.27亩, 668.58万元 listed; 38 completed
   transfers, 111.87亩, 465.29万元; 3 certificates covering 99.92亩 and 104.12万元.
 Rows are inserted directly with historic dates (the window checks apply to new listings only).
@@ -32,6 +34,7 @@ from trading.demo.luzhai import (
     TARGETS,
     public_titles,
 )
+from trading.demo.luzhai_tenders import awarded_tender
 from trading.extensions import db
 from trading.money import quantize
 from trading.projects.models import Project
@@ -47,7 +50,8 @@ class Loader:
     def __init__(self) -> None:
         self.rng = random.Random(20250630)
         self.users: dict[str, User] = {}
-        self.n = {"GG": 0, "NC": 0}
+        self.n = {"GG": 0, "NC": 0, "ZB": 0}
+        self.tender_rng = random.Random(20250531)  # the tenders' bids: the other figures' draws stay as they were
         self.projects: list[Project] = []
         self.pools: dict[bool, list[User]] = {True: [], False: []}  # bidders of public / rural projects
 
@@ -66,6 +70,16 @@ class Loader:
             db.session.add(user)
         self.users[username] = user
         return user
+
+    # ----------------------------------------------------------------- tenders
+    def tender(self, *, kind: str, title: str, location: str, owner: User, budget: Decimal, price: Decimal,
+               awarded: datetime, winner: User, bids: int) -> None:
+        """A procurement or construction deal: an awarded one-lot tender (budget, award price, award date); its
+        draws from self.rng are the ones the descending project took, so every other row stays as it was."""
+        self.n["ZB"] += 1
+        awarded_tender(self.tender_rng, f"{MARKER}ZB-2025-{self.n['ZB']:04d}", kind=kind, title=title,
+                       location=location, owner=owner, budget=quantize(budget), price=price, awarded=awarded,
+                       winner=winner, bids=bids, bidders=self.pools[True])
 
     # ---------------------------------------------------------------- projects
     def project(self, prefix: str, *, kind: str, title: str, location: str, town: str, direction: str,
@@ -156,16 +170,13 @@ def _public(ld: Loader) -> None:
             ld.project("GG", kind=kind, title=title, location=f"鹿寨县{town}", town=town, direction="ascending",
                        start=start, owner=owner, approved=approved, status="awarded",
                        final=price[i], awarded=awarded, winner=winner, bids=rng.randint(3, 40))
-        else:
-            budget = price[i] + savings[i]
-            ld.project("GG", kind=kind, title=title, location=f"鹿寨县{town}", town=town, direction="descending",
-                       start=budget, budget=budget, owner=owner, approved=approved, status="awarded",
-                       final=price[i], awarded=awarded, winner=winner, method="sealed", bids=rng.randint(3, 18))
+        else:  # a tender whose one lot was awarded at the deal's date (trading/demo/luzhai_tenders.py)
+            ld.tender(kind=kind, title=title, location=f"鹿寨县{town}", owner=owner, budget=price[i] + savings[i],
+                      price=price[i], awarded=awarded, winner=winner, bids=rng.randint(3, 18))
     # outside the count: the next Beijing day (still 31 May in UTC), a failed and a withdrawn listing
-    ld.project("GG", kind="procurement", title="县融媒体中心演播室设备采购项目", location="鹿寨县鹿寨镇", town="鹿寨镇",
-               direction="descending", start=Decimal("865000.00"), budget=Decimal("865000.00"),
-               owner=owners["procurement"], approved=bj(2025, 5, 12), status="awarded", final=Decimal("842300.00"),
-               awarded=bj(2025, 6, 1, 0, 10), winner=suppliers[0], method="sealed", bids=5)
+    ld.tender(kind="procurement", title="县融媒体中心演播室设备采购项目", location="鹿寨县鹿寨镇",
+              owner=owners["procurement"], budget=Decimal("865000.00"), price=Decimal("842300.00"),
+              awarded=bj(2025, 6, 1, 0, 10), winner=suppliers[0], bids=5)
     ld.project("GG", kind="construction", title="拉沟乡木龙村便民桥重建工程", location="鹿寨县拉沟乡", town="拉沟乡",
                direction="descending", start=Decimal("1280000.00"), budget=Decimal("1280000.00"),
                owner=owners["construction"], approved=bj(2025, 3, 3), status="failed", method="sealed", bids=0)
