@@ -54,6 +54,21 @@ def _experts(app, factory, n: int) -> list[str]:
     return names
 
 
+def _goto(page, url: str) -> None:
+    """page.goto, once more if the page's own reload (the opening hall reloads itself when the lot's status moves)
+    aborted the navigation."""
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        try:
+            page.goto(url)
+            return
+        except Error as err:
+            if "ERR_ABORTED" not in str(err) or attempt == 2:
+                raise
+            page.wait_for_load_state()
+
+
 def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwright_browser, shots):
     from playwright.sync_api import expect
 
@@ -73,7 +88,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         # ---------------------------------------------------------- 1. the tenderee lists a two-lot tender
         owner = _login(browser, live, "zb_owner", DESKTOP)
         pages.append(owner)
-        owner.goto(f"{live}/tenders/new")
+        _goto(owner, f"{live}/tenders/new")
         form = owner.locator("form.tender-form")
         form.locator("input[name=title]").fill(TITLE)
         form.locator("input[name=location]").fill("鹿寨县寨沙镇")
@@ -113,12 +128,12 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         # ---------------------------------------------------------- 2. staff approve from the review queue
         staff = _login(browser, live, "zb_staff", DESKTOP)
         pages.append(staff)
-        staff.goto(f"{live}/staff/review")
+        _goto(staff, f"{live}/staff/review")
         item = staff.locator("article.review-item", has_text=TITLE)
         shots(staff, "tender-review-queue", both=False)
         item.locator("button:has-text('审核通过并公告')").click()
         expect(staff.locator(".flashes .flash-success")).to_contain_text("已审核通过")
-        staff.goto(f"{live}/tenders/{tender_id}")
+        _goto(staff, f"{live}/tenders/{tender_id}")
         lot_ids = [int(x.split("-")[1]) for x in staff.locator(".lot-card").evaluate_all("els => els.map(e => e.id)")]
         assert len(lot_ids) == 2
         lot = lot_ids[0]
@@ -130,7 +145,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
             page = _login(browser, live, name, viewport)
             pages.append(page)
             bidders[name] = page
-            page.goto(f"{live}/tenders/")
+            _goto(page, f"{live}/tenders/")
             page.click(f"a:has-text('{TITLE}')")
             page.locator(f"#lot-{lot} a:has-text('报名投标')").click()
             page.locator("input[name=security_type][value=deposit]").check()
@@ -163,11 +178,11 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
 
         # ---------------------------------------------------------- 4. the deadline: the hall opens, bidders decrypt
         alpha = bidders["zb_alpha"]
-        alpha.goto(f"{live}/tenders/lots/{lot}/opening")
+        _goto(alpha, f"{live}/tenders/lots/{lot}/opening")
         expect(alpha.locator(".hall-clock")).to_contain_text("距开标")
         clock.freeze(deadline + timedelta(seconds=5))
         for name, page in bidders.items():
-            page.goto(f"{live}/tenders/lots/{lot}/opening")
+            _goto(page, f"{live}/tenders/lots/{lot}/opening")
             if name == "zb_alpha":  # a wrong passphrase is caught in the browser: still sealed, retry allowed
                 page.fill("#d-pass", "不是这个口令")
                 page.click("[data-decrypt-form] button[type=submit]")
@@ -180,19 +195,19 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
             # the page reloads itself and shows the price the server decrypted
             expect(page.locator(".main > .flash-success")).to_contain_text("您的投标文件已解密", timeout=10_000)
         hall = bidders["zb_gamma"]
-        hall.goto(f"{live}/tenders/lots/{lot}/opening")
+        _goto(hall, f"{live}/tenders/lots/{lot}/opening")
         record = hall.locator("#record")
         for _name, (org_name, price, _vp) in BIDDERS.items():
             expect(record).to_contain_text(org_name)
             expect(record).to_contain_text(price)
         expect(hall.locator("[data-hall-rows]")).to_contain_text("✔ 已解密")
         shots(hall, "tender-opening-record")
-        staff.goto(f"{live}/tenders/{tender_id}")
+        _goto(staff, f"{live}/tenders/{tender_id}")
         expect(staff.locator(f"#lot-{lot_ids[1]}")).to_contain_text("流标")  # lot 2: no bids, never opened
         expect(staff.locator(f"#lot-{lot_ids[1]}")).to_contain_text("有效投标不足三家")
 
         # ---------------------------------------------------------- 5. staff draw five experts; they score on a phone
-        staff.goto(f"{live}/tenders/lots/{lot}/evaluation")
+        _goto(staff, f"{live}/tenders/lots/{lot}/evaluation")
         staff.click("button:has-text('随机抽取评标委员会')")
         expect(staff.locator(".flashes .flash-success")).to_contain_text("评标委员会已随机抽取")
         members = request.get(f"/api/v1/lots/{lot}/committee", headers={"Authorization": f"Bearer {staff_token}"})
@@ -202,7 +217,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         for k, name in enumerate(names):
             page = _login(browser, live, name, PHONE)
             pages.append(page)
-            page.goto(f"{live}/tenders/expert")
+            _goto(page, f"{live}/tenders/expert")
             page.click("a:has-text('打开评分表')")
             if k == 0:  # above the maximum: refused beside the field, nothing saved
                 page.fill("#b0-c1", "51")
@@ -222,7 +237,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
             pages.remove(page)
 
         # ---------------------------------------------------------- 6. ranking, report, publicity, award
-        staff.goto(f"{live}/tenders/lots/{lot}/evaluation")
+        _goto(staff, f"{live}/tenders/lots/{lot}/evaluation")
         ranking = staff.locator("table.ranking tbody tr").evaluate_all(
             "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
         print("\nranking:", ranking)
@@ -254,14 +269,14 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         public_ctx.set_default_timeout(15_000)
         public = public_ctx.new_page()
         pages.append(public)
-        public.goto(f"{live}/tenders/lots/{lot}/result")
+        _goto(public, f"{live}/tenders/lots/{lot}/result")
         notice_link = public.locator("a:has-text('中标通知书')").first
         number = re.search(r"中标通知书 (\S+)", notice_link.text_content()).group(1)
         pdf = public_ctx.request.get(live + public.locator("a:has-text('下载 PDF')").get_attribute("href"))
         assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
         pdf_path = shots.dir / f"award-notice-{number}.pdf"
         pdf_path.write_bytes(pdf.body())
-        public.goto(f"{live}/certificates/verify")
+        _goto(public, f"{live}/certificates/verify")
         public.set_input_files("#v-file", str(pdf_path))
         public.click("form:has(#v-file) button[type=submit]")
         expect(public.locator(".verify-result.is-valid")).to_contain_text("文件真实有效")
