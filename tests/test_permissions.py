@@ -159,6 +159,8 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/tenders/<int:tender_id>/documents/<int:document_id>", PUBLIC),
     ("POST", "/api/v1/tenders/<int:tender_id>/clarifications", LISTERS),
     ("GET", "/api/v1/tenders/<int:tender_id>/clarifications", PUBLIC),
+    ("POST", "/api/v1/tenders/<int:tender_id>/questions", BIDDER),
+    ("GET", "/api/v1/tenders/<int:tender_id>/questions", frozenset({"bidder", "collective", "staff"})),
     ("GET", "/api/v1/lots/<int:lot_id>", PUBLIC),
     ("POST", "/api/v1/lots/<int:lot_id>/registrations", BIDDER),
     ("GET", "/api/v1/lots/<int:lot_id>/registrations", LISTERS),  # the tenderee after the deadline
