@@ -190,6 +190,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/tenders/papers/<number>", PUBLIC),
     ("*", "/tenders/new", LISTERS),
     ("GET", "/tenders/my", LISTERS),
+    ("POST", "/tenders/<int:tender_id>/questions", BIDDER),
     ("POST", "/tenders/<int:tender_id>/submit", COLLECTIVE),
     ("POST", "/tenders/<int:tender_id>/approve", STAFF),
     ("POST", "/tenders/<int:tender_id>/reject", STAFF),

@@ -161,3 +161,32 @@ def test_open_question_gets_yellow_then_red_and_answering_closes_it(app, hall, a
     [closed] = _items(app)
     assert closed.closed_at is not None and closed.closed_by == hall.staff
     assert api.get("/api/v1/deadlines", user=hall.staff).get_json()["items"] == []
+
+
+def test_pages_question_form_list_and_answer_checkboxes(app, hall, api, client):
+    from tenders.models import TenderQuestion
+    from tests.tenders.test_views import login, text
+
+    tid, _ = _registered(hall)
+    hall.bidder("gamma")
+    login(client, app, "gamma")  # not registered: neither the form nor the list
+    page = text(client.get(f"/tenders/{tid}"))
+    assert "提交问题" not in page and "答疑（投标人提问" not in page
+    assert client.post(f"/tenders/{tid}/questions", data={"text": "问"}).status_code in (302, 303)
+    assert _count(app, TenderQuestion) == 0
+    login(client, app, "alpha")
+    assert "提交问题" in text(client.get(f"/tenders/{tid}"))
+    r = client.post(f"/tenders/{tid}/questions", data={"text": ""}, follow_redirects=True)
+    assert "请填写问题" in text(r) and _count(app, TenderQuestion) == 0
+    r = client.post(f"/tenders/{tid}/questions", data={"text": "是否接受联合体？"}, follow_redirects=True)
+    assert "问题已提交" in text(r) and "是否接受联合体？" in text(r)
+    qid = api.get(f"/api/v1/tenders/{tid}/questions", user="beta").get_json()["items"][0]["id"]
+    login(client, app, hall.owner)
+    page = text(client.get(f"/tenders/{tid}"))
+    assert f'name="answers" value="{qid}"' in page and "alpha" not in page
+    r = client.post(f"/tenders/{tid}/clarifications", data={"text": "不接受联合体投标。", "answers": str(qid)},
+                    follow_redirects=True)
+    assert "所选问题已答复" in text(r)
+    login(client, app, "beta")
+    page = text(client.get(f"/tenders/{tid}"))
+    assert "已答复" in page and "答复（澄清" in page and "不接受联合体投标。" in page
