@@ -37,6 +37,3 @@ def init_app(app: Flask) -> None:
     cert_signals.paper_page.connect(papers.paper_page)
     cert_signals.objection_resolved.connect(evaluation.on_objection_resolved)
     opendata.register()
-    from trading.oversight import deadlines
-
-    deadlines.register_source("clarification_answer", "澄清答疑", hooks.open_questions)

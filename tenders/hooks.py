@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
 
 from tenders import services
-from tenders.models import Tender, TenderQuestion
 from tenders.serialize import org_name
-from tenders.states import TenderStatus
-from trading.extensions import db
 
 
 def review_items() -> list[dict]:
@@ -29,14 +25,3 @@ def describe_registration(reg) -> dict | None:
         return None
     return {"code": lot.tender.code, "title": f"{lot.tender.title} 第{lot.no}标段 {lot.name}", "lot_id": lot.id,
             "tender_id": lot.tender_id}
-
-
-def open_questions() -> list:
-    """The deadline source `clarification_answer` (红黄牌): every open bidder question of an announced tender,
-    from the moment it was asked. Titles never name the asker."""
-    from trading.oversight.deadlines import Open
-
-    rows = db.session.execute(select(TenderQuestion.id, TenderQuestion.asked_at, Tender.code).join(
-        Tender, Tender.id == TenderQuestion.tender_id).where(
-        TenderQuestion.status == "open", Tender.status == TenderStatus.ANNOUNCED)).all()
-    return [Open(f"tender_question:{r.id}", f"答疑 {r.code} 问题 #{r.id}", r.asked_at) for r in rows]
