@@ -190,3 +190,15 @@ def test_pages_question_form_list_and_answer_checkboxes(app, hall, api, client):
     login(client, app, "beta")
     page = text(client.get(f"/tenders/{tid}"))
     assert "已答复" in page and "答复（澄清" in page and "不接受联合体投标。" in page
+
+
+def test_an_unanswered_question_item_closes_at_the_bid_deadline_without_a_closer(app, hall, api):
+    tid, lot_id = _registered(hall)
+    _ask(api, tid, "alpha")
+    _sweep(app)
+    assert _items(app)[0].closed_at is None
+    hall.to_deadline(lot_id)
+    _sweep(app)
+    [item] = _items(app)
+    assert item.closed_at is not None and item.closed_by is None
+    assert api.get(f"/api/v1/tenders/{tid}/questions", user="alpha").get_json()["items"][0]["status"] == "open"

@@ -107,10 +107,12 @@ def _rating_reply() -> list[Open]:
 
 def _clarification_answer() -> list[Open]:
     """Tendering's bidder questions (答疑) still open on an announced tender; the title never names the asker.
-    Answering (a clarification naming the question) audits `tender_question:<id>`, which names the closer."""
+    Answering (a clarification naming the question) audits `tender_question:<id>`, which names the closer. At the
+    bid deadline no clarification can be published any more, so the item closes then (with no closer)."""
     rows = db.session.execute(select(TenderQuestion.id, TenderQuestion.asked_at, Tender.code).join(
         Tender, Tender.id == TenderQuestion.tender_id).where(
-        TenderQuestion.status == "open", Tender.status == TenderStatus.ANNOUNCED)).all()
+        TenderQuestion.status == "open", Tender.status == TenderStatus.ANNOUNCED,
+        Tender.bid_deadline > now())).all()
     return [Open(f"tender_question:{r.id}", f"答疑 {r.code} 问题 #{r.id}", r.asked_at) for r in rows]
 
 
