@@ -162,7 +162,7 @@ def clarify(tender_id: int):
     body = json_body()
     if not isinstance(body, dict):
         raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
-    clar = services.add_clarification(user, tender, body.get("text"), body.get("bid_deadline"))
+    clar = services.add_clarification(user, tender, body.get("text"), body.get("bid_deadline"), body.get("answers"))
     return commit_json(serialize.clarification_json(clar), 201)
 
 
@@ -171,6 +171,31 @@ def clarify(tender_id: int):
 def list_clarifications(tender_id: int):
     tender = _tender_for(tender_id)
     return jsonify({"items": [serialize.clarification_json(c) for c in services.clarifications_of(tender)]})
+
+
+@bp.post("/tenders/<int:tender_id>/questions")
+@roles_required(Role.BIDDER)
+@doc("投标人提问（答疑，匿名）", status=201, tag="tenders")
+def ask(tender_id: int):
+    user = require_user()
+    tender = _tender_for(tender_id)
+    body = json_body()
+    if not isinstance(body, dict):
+        raise Invalid("请求体必须是 JSON 对象", fields={"body": "必须是 JSON 对象"})
+    q = services.ask_question(user, tender, body.get("text"))
+    return commit_json({"id": q.id, "text": q.text, "asked_at": isoformat(q.asked_at), "status": q.status}, 201)
+
+
+@bp.get("/tenders/<int:tender_id>/questions")
+@roles_required(Role.COLLECTIVE, Role.STAFF, Role.SUPERVISOR, Role.BIDDER)
+@doc("答疑问题列表（不显示提问人）", tag="tenders")
+def list_questions(tender_id: int):
+    user = require_user()
+    tender = _tender_for(tender_id)
+    if not services.can_read_questions(tender, user):
+        raise Forbidden("只有招标人、工作人员和已报名的投标人可以查看答疑", code="not_registered"
+                        if user.role == Role.BIDDER else "forbidden")
+    return jsonify({"items": [serialize.question_json(q) for q in services.questions_of(tender)]})
 
 
 # ------------------------------------------------------------------ lots: registration, bids, opening

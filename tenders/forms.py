@@ -118,6 +118,10 @@ class TenderForm:
         self.message = "请修正下列标红的字段后再提交" if fields else err.message
 
 
+class QuestionForm(FlaskForm):
+    text = TextAreaField("问题", validators=[DataRequired("请填写问题"), Length(max=2000, message="问题不超过2000字")])
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField("理由", validators=[DataRequired("请填写理由"), Length(max=2000, message="不超过2000字")])
 

@@ -145,6 +145,21 @@ class Clarification(db.Model):
     published_by: Mapped[str] = mapped_column(String(64))
 
 
+class TenderQuestion(db.Model):
+    """A bidder's question (答疑). asker_id is never serialised: questions are anonymous to the tenderee and the
+    other bidders. answered_by is the clarification that answered (and closed) it."""
+
+    __tablename__ = "tender_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("tender_clarifications.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class TenderNotice(db.Model):
     """An in-app notice (clarification, opening started, committee assigned …)."""
 

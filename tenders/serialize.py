@@ -75,6 +75,12 @@ def clarification_json(c: Clarification) -> dict:
             "deadline_moved": c.new_deadline is not None}
 
 
+def question_json(q) -> dict:
+    """No asker: questions are anonymous."""
+    return {"id": q.id, "text": q.text, "asked_at": isoformat(q.asked_at), "status": q.status,
+            "answered_by": q.answered_by, "answered_at": isoformat(q.answered_at) if q.answered_at else None}
+
+
 def bid_receipt_json(bid: TenderBid) -> dict:
     return {"receipt": bid.receipt, "submitted_at": isoformat(bid.submitted_at), "status": bid.status,
             "revision": bid.revision}

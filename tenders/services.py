@@ -20,6 +20,7 @@ from tenders.models import (
     TenderBid,
     TenderDocument,
     TenderNotice,
+    TenderQuestion,
 )
 from tenders.states import BidStatus, LotStatus, TenderStatus, implied_lot_status, lot_next, tender_next
 from tenders.states import InvalidTransition as _Invalid
@@ -368,15 +369,18 @@ def get_document(tender: Tender, document_id: int) -> TenderDocument:
 
 # ------------------------------------------------------------------ clarifications and notices
 
-def add_clarification(actor: User, tender: Tender, text: object, new_deadline: object = None) -> Clarification:
+def add_clarification(actor: User, tender: Tender, text: object, new_deadline: object = None,
+                      answers: object = None) -> Clarification:
     """澄清/修改: at least TRADING_MIN_CLARIFICATION_SECONDS before the (possibly moved) deadline, else 409
-    clarification_too_late; every registered bidder gets a notice."""
+    clarification_too_late; every registered bidder gets a notice. `answers` (question ids of this tender, open)
+    are answered by it and closed."""
     _owned(actor, tender, staff_ok=True)
     if tender.status != T.ANNOUNCED or now() >= tender.bid_deadline:
         raise Conflict("只有公告中且未截止的招标项目可以发布澄清", code="invalid_state")
     body = (text or "").strip() if isinstance(text, str) else ""
     if not body or len(body) > 20000:
         raise Invalid("请填写澄清内容（不超过20000字）", fields={"text": "必填"})
+    answered = _questions_to_answer(tender, answers)
     moved = None
     if new_deadline is not None:
         try:
@@ -397,14 +401,77 @@ def add_clarification(actor: User, tender: Tender, text: object, new_deadline: o
             lock(Lot, lot.id)
         tender.bid_deadline = deadline
     db.session.flush()
+    for q in answered:
+        q.status, q.answered_by, q.answered_at = "answered", clar.id, now()
+        audit.record("tender.question_answered", f"tender_question:{q.id}", {"clarification": clar.id},
+                     actor.username)
     bidders = registered_bidder_ids(tender)
     moved_text = f"投标截止时间顺延至 {to_beijing(deadline):%Y-%m-%d %H:%M}。" if moved else ""
     notify(bidders, "clarification", f"{tender.code} 发布澄清/修改", moved_text + body[:500], tender.id)
     audit.record("tender.clarification", f"tender:{tender.id}",
                  {"clarification": clar.id, "sha256": hashlib.sha256(body.encode()).hexdigest(),
-                  "bid_deadline": deadline.isoformat(), "notified": len(bidders)}, actor.username)
+                  "bid_deadline": deadline.isoformat(), "notified": len(bidders),
+                  "answers": [q.id for q in answered]}, actor.username)
     push.clarification(tender, clar)
     return clar
+
+
+def _questions_to_answer(tender: Tender, answers: object) -> list[TenderQuestion]:
+    if answers is None:
+        return []
+    if not isinstance(answers, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in answers):
+        raise Invalid("answers 须为问题编号列表", fields={"answers": "须为整数列表"})
+    ids = sorted(set(answers))
+    if not ids:
+        return []
+    rows = list(db.session.execute(select(TenderQuestion).where(
+        TenderQuestion.id.in_(ids), TenderQuestion.tender_id == tender.id)
+        .order_by(TenderQuestion.id).with_for_update()).scalars())
+    if len(rows) != len(ids):
+        raise Invalid("所答问题不属于本招标项目", fields={"answers": "问题不存在"})
+    if any(q.status != "open" for q in rows):
+        raise Conflict("所选问题已答复", code="invalid_state")
+    return rows
+
+
+# ------------------------------------------------------------------ bidder questions (答疑)
+
+MAX_QUESTION_CHARS = 2000
+
+
+def is_registered_bidder(tender: Tender, user) -> bool:
+    return user is not None and user.role == Role.BIDDER and user.id in registered_bidder_ids(tender)
+
+
+def ask_question(actor: User, tender: Tender, text: object) -> TenderQuestion:
+    """A registered bidder of any lot asks before the bid deadline; anonymous to everyone but the record."""
+    if not is_registered_bidder(tender, actor):
+        raise Forbidden("只有已报名本项目标段的投标人可以提问", code="not_registered")
+    if tender.status != T.ANNOUNCED or now() >= tender.bid_deadline:
+        raise Conflict("投标截止时间已过，不能再提问", code="tender_closed")
+    body = text.strip() if isinstance(text, str) else ""
+    if not body or len(body) > MAX_QUESTION_CHARS:
+        raise Invalid(f"请填写问题（不超过{MAX_QUESTION_CHARS}字）", fields={"text": "必填，不超过2000字"})
+    q = TenderQuestion(tender_id=tender.id, asker_id=actor.id, text=body, asked_at=now(), status="open")
+    db.session.add(q)
+    db.session.flush()
+    audit.record("tender.question", f"tender:{tender.id}",
+                 {"question": q.id, "sha256": hashlib.sha256(body.encode()).hexdigest()}, actor.username)
+    return q
+
+
+def can_read_questions(tender: Tender, user) -> bool:
+    if user is None:
+        return False
+    return (user.id == tender.owner_id or user.role in (Role.STAFF, Role.SUPERVISOR)
+            or is_registered_bidder(tender, user))
+
+
+def questions_of(tender: Tender, status: str | None = None) -> list[TenderQuestion]:
+    stmt = select(TenderQuestion).where(TenderQuestion.tender_id == tender.id)
+    if status:
+        stmt = stmt.where(TenderQuestion.status == status)
+    return list(db.session.execute(stmt.order_by(TenderQuestion.id)).scalars())
 
 
 def clarifications_of(tender: Tender) -> list[Clarification]:

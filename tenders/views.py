@@ -129,7 +129,11 @@ def detail(tender_id: int):
     if user is not None and user.role == Role.BIDDER:
         for lot in tender.lots:
             my_regs[lot.id] = bidding.lot_registration(lot.id, user.id)
+    questions = services.questions_of(tender) if services.can_read_questions(tender, user) else None
+    can_ask = (services.is_registered_bidder(tender, user) and tender.status == "announced"
+               and now() < tender.bid_deadline)
     return render_template("tenders/detail.html", tender=tender, user=user, manage=manage,
+                           questions=questions, can_ask=can_ask, question_form=forms.QuestionForm(),
                            lots=[(lot, services.lot_status(lot)) for lot in tender.lots], my_regs=my_regs,
                            documents=services.documents_of(tender), clarifications=services.clarifications_of(tender),
                            doc_form=forms.DocumentForm(), clar_form=forms.ClarificationForm(),
@@ -253,10 +257,31 @@ def clarify(tender_id: int):
     if not form.validate_on_submit():
         flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
         return redirect(url_for("tenders.detail", tender_id=tender_id) + "#clarifications")
-    services.add_clarification(user, tender, form.text.data, form.deadline_iso())
+    try:
+        answers = [int(a) for a in request.form.getlist("answers")] or None
+    except ValueError:
+        answers = None
+    services.add_clarification(user, tender, form.text.data, form.deadline_iso(), answers)
     db.session.commit()
-    flash("澄清/修改已发布，已通知全部报名投标人。", "success")
+    flash("澄清/修改已发布，已通知全部报名投标人。" + ("所选问题已答复。" if answers else ""), "success")
     return redirect(url_for("tenders.detail", tender_id=tender_id) + "#clarifications")
+
+
+@bp.post("/<int:tender_id>/questions")
+@login_required
+@_domain
+def ask(tender_id: int):
+    user = _role(Role.BIDDER)
+    tender = services.get_tender(tender_id)
+    services.require_view(tender, user)
+    form = forms.QuestionForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return redirect(url_for("tenders.detail", tender_id=tender_id) + "#questions")
+    services.ask_question(user, tender, form.text.data)
+    db.session.commit()
+    flash("问题已提交（匿名），招标人将以澄清形式答复。", "success")
+    return redirect(url_for("tenders.detail", tender_id=tender_id) + "#questions")
 
 
 # ------------------------------------------------------------------ bidder: registration and the sealed bid

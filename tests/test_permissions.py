@@ -159,6 +159,8 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/v1/tenders/<int:tender_id>/documents/<int:document_id>", PUBLIC),
     ("POST", "/api/v1/tenders/<int:tender_id>/clarifications", LISTERS),
     ("GET", "/api/v1/tenders/<int:tender_id>/clarifications", PUBLIC),
+    ("POST", "/api/v1/tenders/<int:tender_id>/questions", BIDDER),
+    ("GET", "/api/v1/tenders/<int:tender_id>/questions", frozenset({"bidder", "collective", "staff"})),
     ("GET", "/api/v1/lots/<int:lot_id>", PUBLIC),
     ("POST", "/api/v1/lots/<int:lot_id>/registrations", BIDDER),
     ("GET", "/api/v1/lots/<int:lot_id>/registrations", LISTERS),  # the tenderee after the deadline
@@ -188,6 +190,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/tenders/papers/<number>", PUBLIC),
     ("*", "/tenders/new", LISTERS),
     ("GET", "/tenders/my", LISTERS),
+    ("POST", "/tenders/<int:tender_id>/questions", BIDDER),
     ("POST", "/tenders/<int:tender_id>/submit", COLLECTIVE),
     ("POST", "/tenders/<int:tender_id>/approve", STAFF),
     ("POST", "/tenders/<int:tender_id>/reject", STAFF),

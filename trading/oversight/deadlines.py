@@ -21,7 +21,8 @@ from auctions.models import Registration, RegistrationStatus
 from certificates.models import Objection, ObjectionStatus
 from guarantees.models import Deposit
 from guarantees.states import DepositStatus
-from tenders.models import Lot, LotObjection, Tender
+from tenders.models import Lot, LotObjection, Tender, TenderQuestion
+from tenders.states import TenderStatus
 from trading.accounts.models import Role, User
 from trading.accounts.notifications import notify, notify_role
 from trading.clock import BEIJING, isoformat, now
@@ -104,12 +105,24 @@ def _rating_reply() -> list[Open]:
     return [Open(f"rating:{r.id}", f"差评整改 #{r.id}（{r.stars} 星，{r.subject}）", r.created_at) for r in rows]
 
 
+def _clarification_answer() -> list[Open]:
+    """Tendering's bidder questions (答疑) still open on an announced tender; the title never names the asker.
+    Answering (a clarification naming the question) audits `tender_question:<id>`, which names the closer. At the
+    bid deadline no clarification can be published any more, so the item closes then (with no closer)."""
+    rows = db.session.execute(select(TenderQuestion.id, TenderQuestion.asked_at, Tender.code).join(
+        Tender, Tender.id == TenderQuestion.tender_id).where(
+        TenderQuestion.status == "open", Tender.status == TenderStatus.ANNOUNCED,
+        Tender.bid_deadline > now())).all()
+    return [Open(f"tender_question:{r.id}", f"答疑 {r.code} 问题 #{r.id}", r.asked_at) for r in rows]
+
+
 register_source("listing_review", "挂牌审核", _listing_review)
 register_source("qualification", "报名资格审核", _qualification)
 register_source("deposit_refund", "退还保证金", _deposit_refund)
 register_source("objection_reply", "异议答复", _objection_reply)
 register_source("certificate_issue", "出具鉴证书", _certificate_issue)
 register_source("rating_reply", "差评整改答复", _rating_reply)
+register_source("clarification_answer", "澄清答疑", _clarification_answer)
 
 
 # ---------------------------------------------------------------- the sweep
