@@ -10,10 +10,10 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
-from wtforms import DateTimeLocalField, RadioField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from trading.accounts.forms import choices
+from trading.accounts.forms import USERNAME_HINT, choices, mainland_mobile, strong_password, valid_username
 from trading.clock import from_beijing_local, isoformat
 from trading.errors import DomainError
 
@@ -124,6 +124,20 @@ class QuestionForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("理由", validators=[DataRequired("请填写理由"), Length(max=2000, message="不超过2000字")])
+
+
+class ExpertForm(FlaskForm):
+    """Staff add an expert to the pool (评标专家库); the work unit is what the draw avoids."""
+
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), valid_username],
+                           render_kw={"maxlength": 32, "title": USERNAME_HINT})
+    password = PasswordField("初始密码", validators=[DataRequired("请填写初始密码"), strong_password])
+    display_name = StringField("姓名", validators=[DataRequired("请填写专家姓名"), Length(max=100, message="不超过100字")])
+    organisation = StringField("工作单位", validators=[DataRequired("请填写工作单位"),
+                                                   Length(max=200, message="不超过200字")])
+    speciality = StringField("专业代码", validators=[DataRequired("请填写专业代码"), Length(max=32, message="不超过32字符")],
+                             render_kw={"placeholder": "如 construction、procurement"})
+    phone = StringField("手机号码", validators=[Optional(), mainland_mobile], render_kw={"inputmode": "tel"})
 
 
 class DocumentForm(FlaskForm):

@@ -3,11 +3,12 @@ drawn. Services flush and audit; callers commit."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from tenders.models import ExpertProfile
 from trading import audit
-from trading.accounts.models import Role, User
+from trading.accounts.models import Organisation, OrgKind, Role, User
+from trading.accounts.services import create_org, create_user
 from trading.clock import isoformat, now
 from trading.errors import Conflict, Invalid, NotFound
 from trading.extensions import db
@@ -34,6 +35,29 @@ def on_user_created(user: User, speciality: str | None = None, actor: str = "sys
     """trading.signals.user_created: an expert's profile is part of creating the user."""
     if user.role == Role.EXPERT:
         add_profile(user, speciality, actor)
+
+
+def create_expert(actor: str, *, username: str, password: str, display_name: str, organisation: str,
+                  speciality: str, phone: str | None = None) -> ExpertProfile:
+    """A staff user adds an expert to the pool: the account (role expert), its work unit (used for avoidance at
+    the draw; an unknown name becomes a new organisation) and the speciality. Flushes and audits; callers commit."""
+    errors = {}
+    org_name = (organisation or "").strip()
+    if not org_name or len(org_name) > 200:
+        errors["organisation"] = "请填写专家的工作单位（回避时据此判断，不超过200字）"
+    spec = (speciality or "").strip()
+    if not spec or len(spec) > 32:
+        errors["speciality"] = "请填写专业代码（不超过32字符）"
+    if not (display_name or "").strip() or len(display_name.strip()) > 100:
+        errors["display_name"] = "请填写专家姓名（不超过100字）"
+    if errors:
+        raise Invalid("；".join(errors.values()), fields=errors)
+    org = db.session.execute(select(Organisation).where(Organisation.name == org_name)).scalars().first()
+    if org is None:
+        org = create_org(org_name, OrgKind.COMPANY, None, actor=actor)
+    user = create_user(username, password, Role.EXPERT, display_name=display_name.strip(),
+                       phone=(phone or "").strip() or None, org=org, actor=actor)
+    return add_profile(user, spec, actor)
 
 
 def _profile(username: str) -> ExpertProfile:
@@ -69,6 +93,36 @@ def list_experts(speciality: str | None = None) -> list[ExpertProfile]:
     if speciality:
         stmt = stmt.where(ExpertProfile.speciality == speciality)
     return list(db.session.execute(stmt.order_by(ExpertProfile.speciality, User.username)).scalars())
+
+
+def search(*, q: str | None = None, speciality: str | None = None, state: str | None = None, page: int = 1,
+           per_page: int = 20) -> tuple[list[ExpertProfile], int]:
+    """The pool page: by name, username or work unit, speciality, and available/suspended; a page of rows."""
+    stmt = (select(ExpertProfile).join(User, User.id == ExpertProfile.user_id)
+            .outerjoin(Organisation, Organisation.id == User.org_id))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like), Organisation.name.ilike(like)))
+    if speciality:
+        stmt = stmt.where(ExpertProfile.speciality == speciality)
+    if state == "available":
+        stmt = stmt.where(ExpertProfile.suspended_at.is_(None), User.active.is_(True))
+    elif state == "suspended":
+        stmt = stmt.where(ExpertProfile.suspended_at.is_not(None))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.session.execute(stmt.order_by(ExpertProfile.speciality, User.username)
+                              .limit(per_page).offset((page - 1) * per_page)).scalars()
+    return list(rows), total
+
+
+def speciality_counts() -> list[tuple[str, int, int]]:
+    """(speciality, available, suspended) for every speciality in the pool: what a draw can find."""
+    rows = db.session.execute(select(ExpertProfile.speciality, ExpertProfile.suspended_at, User.active)
+                              .join(User, User.id == ExpertProfile.user_id)).all()
+    counts: dict[str, list[int]] = {}
+    for spec, suspended_at, active in rows:
+        counts.setdefault(spec, [0, 0])[0 if suspended_at is None and active else 1] += 1
+    return [(spec, a, s) for spec, (a, s) in sorted(counts.items())]
 
 
 def expert_json(p: ExpertProfile) -> dict:

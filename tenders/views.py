@@ -585,6 +585,91 @@ def objection(lot_id: int):
     return redirect(url_for("tenders.result", lot_id=lot_id))
 
 
+# ------------------------------------------------------------------ the expert pool (staff; the supervisor reads)
+
+pool_bp = Blueprint("experts", __name__, url_prefix="/staff/experts")
+POOL_STATES = {"available": "可抽取", "suspended": "已暂停"}
+
+
+@pool_bp.route("", methods=["GET", "POST"])
+@login_required
+def pool_page():
+    from tenders import pool
+
+    user = _role(Role.STAFF, Role.SUPERVISOR) if request.method == "GET" else _role(Role.STAFF)
+    form = forms.ExpertForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            profile = pool.create_expert(user.username, username=form.username.data.strip(),
+                                         password=form.password.data, display_name=form.display_name.data,
+                                         organisation=form.organisation.data, speciality=form.speciality.data,
+                                         phone=form.phone.data)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            for name, msg in (err.fields or {}).items():
+                if name in form:
+                    form[name].errors = [msg]
+            if not err.fields:
+                form.username.errors = [err.message]
+        else:
+            flash(f"已将 {profile.user.display_name}（{profile.user.username}）加入评标专家库。", "success")
+            return redirect(url_for("experts.pool_page"))
+    if request.method == "POST":
+        flash("请修正下列标红的字段后再提交。", "danger")
+    page = page_number()
+    q = (request.args.get("q") or "").strip()[:100] or None
+    speciality = (request.args.get("speciality") or "").strip()[:32] or None
+    state = request.args.get("state") if request.args.get("state") in POOL_STATES else None
+    rows, total = pool.search(q=q, speciality=speciality, state=state, page=page, per_page=20)
+    status = 422 if request.method == "POST" else 200
+    return render_template("tenders/experts.html", rows=rows, pager=Pagination(page, 20, total), form=form,
+                           reason=forms.ReasonForm(prefix="suspend"), counts=pool.speciality_counts(),
+                           q=q or "", speciality=speciality or "", state=state or "", states=POOL_STATES), status
+
+
+@pool_bp.post("/<username>/suspend")
+@login_required
+def pool_suspend(username: str):
+    from tenders import pool
+
+    user = _role(Role.STAFF)
+    form = forms.ReasonForm(request.form, prefix="suspend")
+    if not form.validate():
+        flash("请填写暂停的原因（不超过2000字）", "danger")
+        return redirect(url_for("experts.pool_page"))
+    try:
+        pool.suspend(user.username, username, form.reason.data.strip())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "danger")
+    else:
+        flash(f"已暂停专家 {username}：此后的抽取不会再抽到。", "success")
+    return redirect(url_for("experts.pool_page"))
+
+
+@pool_bp.post("/<username>/resume")
+@login_required
+def pool_resume(username: str):
+    from tenders import pool
+
+    user = _role(Role.STAFF)
+    try:
+        pool.resume(user.username, username)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "danger")
+    else:
+        flash(f"已恢复专家 {username}，可再被抽取。", "success")
+    return redirect(url_for("experts.pool_page"))
+
+
 # ------------------------------------------------------------------ hooks for the lower packages
 
 def nav(user) -> list[tuple[str, str, dict]]:
@@ -593,7 +678,7 @@ def nav(user) -> list[tuple[str, str, dict]]:
     if user.role == Role.COLLECTIVE:
         return [("我的招标", "tenders.mine", {})]
     if user.role in STAFF_READ:
-        return [("招标项目管理", "tenders.mine", {})]
+        return [("招标项目管理", "tenders.mine", {}), ("评标专家库", "experts.pool_page", {})]
     if user.role == Role.EXPERT:
         return [("专家评标", "tenders.expert", {})]
     if user.role == Role.BIDDER:
@@ -623,4 +708,5 @@ def init_app(app: Flask) -> None:
     from trading import navigation
 
     app.register_blueprint(bp)
+    app.register_blueprint(pool_bp)
     navigation.register(nav)

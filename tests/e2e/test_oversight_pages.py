@@ -1,4 +1,4 @@
-"""Screenshots of the inbox, the staff to-do desk and the supervisor's page at 1280 and 375 px (demo data),
+"""Screenshots of the inbox, the staff to-do desk, the supervisor's page and the expert pool at 1280 and 375 px (demo data),
 with no horizontal overflow at either width. Files: test-artifacts/e2e/<database>/oversight/."""
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def test_oversight_pages_at_desktop_and_phone_widths(demo, live, playwright_brow
     _pw, browser = playwright_browser
     overflow = []
     pages = (("center", "/staff/desk", "desk", "我的待办"), ("coop-longtian", "/me/notifications", "inbox", "我的消息"),
-             ("supervisor", "/staff/supervision?verify=1", "supervision", "行政监督"))
+             ("supervisor", "/staff/supervision?verify=1", "supervision", "行政监督"),
+             ("center", "/staff/experts", "experts", "评标专家库"))
     for username, path, name, heading in pages:
         for size in (DESKTOP, PHONE):
             ctx = browser.new_context(viewport=size, locale="zh-CN")
@@ -53,6 +54,8 @@ def test_oversight_pages_at_desktop_and_phone_widths(demo, live, playwright_brow
                 assert unread is not None and int(unread) >= 1
             if name == "desk":
                 assert page.locator(".card-red").count() >= 1 and page.locator(".card-yellow").count() >= 1
+            if name == "experts":
+                assert page.locator("tbody tr").count() >= 7 and page.locator("text=添加评标专家").count() == 1
             if name == "supervision":
                 assert page.locator("[data-audit-ok='1']").count() == 1
                 assert page.locator("tr[data-card='red']").count() >= 1
