@@ -223,7 +223,8 @@ def build_pdf(f: dict) -> bytes:
     c.setFont(FONT, 24)
     c.drawCentredString(w / 2, h - 45 * mm, f["title"])
     c.setFont(FONT, 11)
-    c.drawCentredString(w / 2, h - 53 * mm, f"编号：{f['number_text']}（{f['number']}）")
+    number = f["number_text"] if f["number_text"] == f["number"] else f"{f['number_text']}（{f['number']}）"
+    c.drawCentredString(w / 2, h - 53 * mm, f"编号：{number}")
     # facts table
     rows = [(label, value) for label, value in f["rows"]]
     data = [[_p(label, 10, color=colors.Color(0.25, 0.25, 0.25)), _p(value, 10.5)] for label, value in rows]

@@ -19,8 +19,8 @@ def init_app(app: Flask) -> None:
         pool,
         views,
     )
+    from trading import audit, review_queue
     from trading import jobs as trading_jobs
-    from trading import review_queue
     from trading.accounts import signals as account_signals
     from trading.extensions import csrf
 
@@ -37,3 +37,19 @@ def init_app(app: Flask) -> None:
     cert_signals.paper_page.connect(papers.paper_page)
     cert_signals.objection_resolved.connect(evaluation.on_objection_resolved)
     opendata.register()
+    for kind, sql in _AUDIT_OWNERS.items():
+        audit.register_owner(kind, sql)
+
+
+# What a tender owns goes to that tender's audit chain "tender:<id>" (not the shared system chain): its lots'
+# bids, openings, scores and papers, and the registrations, securities and objections made for its lots.
+_LOT_TENDER = "SELECT 'tender:' || l.tender_id FROM tender_registrations tr JOIN tender_lots l ON l.id = tr.lot_id "
+_AUDIT_OWNERS = {
+    "lot": "SELECT 'tender:' || tender_id FROM tender_lots WHERE id = :k",
+    "tender_question": "SELECT 'tender:' || tender_id FROM tender_questions WHERE id = :k",
+    "registration": _LOT_TENDER + "WHERE tr.registration_id = :k",
+    "deposit": _LOT_TENDER + "JOIN deposits d ON d.registration_id = tr.registration_id WHERE d.id = :k",
+    "guarantee": _LOT_TENDER + "JOIN guarantees g ON g.registration_id = tr.registration_id WHERE g.guarantee_no = :k",
+    "objection": "SELECT 'tender:' || l.tender_id FROM tender_objections o JOIN tender_lots l ON l.id = o.lot_id "
+                 "WHERE o.objection_id = :k",
+}

@@ -39,11 +39,16 @@ def issue(lot: Lot, kind: str, rows: list[tuple[str, str]], statement: str, acto
     number = f"{lot.tender.code}-{lot.no}{KIND_SUFFIX[kind]}{count + 1}"
     issued_at = now()
     center = current_app.config["TRADING_CENTER_NAME"]
-    head_seq, head_hash = audit.current_head()
+    # like a certificate: the tender's own audit chain as it stands, and the latest anchor (which covers every
+    # chain up to its last anchored head; the one covering this head follows within a second)
+    chain = f"tender:{lot.tender_id}"
+    head_seq, head_hash = audit.chain_head(chain)
+    anchor_seq, anchor_hash = audit.chain_head(audit.ANCHOR)
     facts = {"kind": kind, "number": number, "title": KIND_TITLES[kind], "tender": lot.tender.code,
              "tender_title": lot.tender.title, "lot": lot.no, "lot_name": lot.name, "center": center,
              "rows": [[label, value] for label, value in rows], "statement": statement,
-             "issued_at": issued_at.isoformat(), "audit_head": {"seq": head_seq, "hash": head_hash},
+             "issued_at": issued_at.isoformat(), "audit_head": {"chain": chain, "seq": head_seq, "hash": head_hash},
+             "audit_anchor": {"seq": anchor_seq, "hash": anchor_hash},
              **(extra or {})}
     body = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     signature = base64.b64encode(material.ed25519.sign(body)).decode("ascii")
@@ -89,7 +94,15 @@ def paper_json(paper: TenderPaper) -> dict:
             "signature": {"algorithm": "Ed25519", "value": paper.signature, "public_key": paper.public_key},
             "issued_at": isoformat(paper.issued_at), "revoked_at": isoformat(paper.revoked_at),
             "revoke_reason": paper.revoke_reason, "url": verify_path(paper.number),
-            "pdf_url": verify_path(paper.number) + "/pdf"}
+            "pdf_url": verify_path(paper.number) + "/pdf", "audit_anchor": _covering_anchor(json.loads(paper.facts))}
+
+
+def _covering_anchor(facts: dict) -> dict | None:
+    """The anchor covering the tender chain's head the paper carries (None until the scheduler writes it)."""
+    head = facts.get("audit_head") or {}
+    if not head.get("seq") or not head.get("chain"):
+        return None
+    return audit.covering_anchor(head["chain"], int(head["seq"]))
 
 
 def verify_receiver(data: bytes, digest: str, **_kw) -> dict | None:

@@ -72,6 +72,26 @@ _PROJECT_OF = {
 _INT_KEY = {"registration", "deposit", "objection"}
 
 
+# objects owned by something a feature package defines (a tender's lots, its registrations…): the package
+# registers a lookup returning the owning chain's name (register_owner); consulted when no project owns the object
+_OWNER_OF: dict[str, list[str]] = {}
+
+
+def register_owner(kind: str, sql: str) -> None:
+    """Let entries about `kind:<key>` go to the chain `sql` names (one row, one text column; `:k` is the key: an
+    integer id, or the string key of a guarantee or certificate). Registered once per kind and statement (init_app may run for several apps)."""
+    if sql not in _OWNER_OF.setdefault(kind, []):
+        _OWNER_OF[kind].append(sql)
+
+
+def _key(kind: str, key: str) -> int | str | None:
+    """The lookup parameter: the string key of a guarantee or certificate, an integer id for every other kind
+    (None when the key is not one: such an entry goes to the system chain)."""
+    if kind in _PROJECT_OF and kind not in _INT_KEY:
+        return key
+    return int(key) if key.isascii() and key.isdigit() and len(key) < 19 else None
+
+
 def chain_for(obj: str) -> str:
     """The chain an entry about `obj` ("kind:key") is appended to."""
     kind, _, key = obj.partition(":")
@@ -79,14 +99,18 @@ def chain_for(obj: str) -> str:
         return obj
     if kind in _ACCOUNTS:
         return ACCOUNTS
-    if kind in _PROJECT_OF and key:
-        if kind in _INT_KEY and not key.isdigit():
-            return SYSTEM
-        pid = db.session.execute(text(_PROJECT_OF[kind]), {"k": int(key) if kind in _INT_KEY else key}).scalar()
+    k = _key(kind, key) if key else None
+    if k is None and (kind in _PROJECT_OF or kind in _OWNER_OF):
+        return SYSTEM
+    if kind in _PROJECT_OF:
+        pid = db.session.execute(text(_PROJECT_OF[kind]), {"k": k}).scalar()
         if pid is not None:
             return f"project:{pid}"
-        return GUARANTORS if kind == "guarantee" else SYSTEM
-    if kind in _GUARANTORS:
+    for sql in _OWNER_OF.get(kind, ()):
+        owner = db.session.execute(text(sql), {"k": k}).scalar()
+        if owner:
+            return str(owner)
+    if kind == "guarantee" or kind in _GUARANTORS:
         return GUARANTORS
     return SYSTEM
 
