@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
 RATE = Decimal("0.0001")
@@ -80,6 +80,16 @@ def yuan(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{quantize(value):,.2f}元"
+
+
+def grouped(value: Decimal | str | None) -> str:
+    """An amount with thousands separators and no unit: 905,000.00 (a decimal string as stored, or a Decimal)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{quantize(Decimal(str(value))):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
 
 
 def big(value: Decimal | None) -> str:

@@ -38,7 +38,7 @@ class Pagination:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        yuan=money.yuan, big=money.big, capital=money.capital, percent=money.percent, amount=money.to_str,
+        yuan=money.yuan, big=money.big, capital=money.capital, percent=money.percent, amount=money.to_str, grouped=money.grouped,
         dt=clock.display, dts=lambda v: clock.display(v, seconds=True), iso=clock.isoformat,
     )
     app.jinja_env.globals.update(

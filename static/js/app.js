@@ -13,6 +13,20 @@
   };
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // An instant as the pages show it: Beijing wall-clock time, "2026-12-24 14:39:08" (UTC+8, no DST).
+  Tradehall.formatBeijing = function (iso) {
+    var t = new Date(iso);
+    if (isNaN(t)) { return "—"; }
+    var b = new Date(t.getTime() + 8 * 3600 * 1000);
+    return b.getUTCFullYear() + "-" + pad(b.getUTCMonth() + 1) + "-" + pad(b.getUTCDate()) + " " +
+      pad(b.getUTCHours()) + ":" + pad(b.getUTCMinutes()) + ":" + pad(b.getUTCSeconds());
+  };
+  // A decimal amount string ("905000.00") with thousands separators, exactly (no float arithmetic).
+  Tradehall.formatAmount = function (s) {
+    var m = /^(-?)(\d+)(\.\d+)?$/.exec(String(s));
+    if (!m) { return String(s); }
+    return m[1] + m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (m[3] || "");
+  };
   Tradehall.formatRemaining = function (ms) {
     if (ms <= 0) { return null; }
     var s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),

@@ -94,8 +94,7 @@
           card.hidden = false;
           card.querySelector("[data-receipt-hash]").textContent = res.data.receipt;
           card.querySelector("[data-receipt-status]").textContent = "已递交（密封）";
-          card.querySelector("[data-receipt-time]").textContent = new Date(res.data.submitted_at)
-            .toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+          card.querySelector("[data-receipt-time]").textContent = Tradehall.formatBeijing(res.data.submitted_at);
           card.querySelector("[data-receipt-rev]").textContent = res.data.revision;
           card.querySelector("[data-receipt-check]").textContent = res.data.receipt === localHash
             ? "✔ 回执与本机计算的密文 SHA-256 一致" : "✘ 回执与本机计算的密文摘要不一致，请联系中心";
@@ -172,8 +171,8 @@
         var tr = document.createElement("tr");
         cell(tr, b.bidder_org);
         cell(tr, b.decrypted ? "✔ 已解密" : (b.status === "void" ? "未解密（无效）" : "待解密"));
-        cell(tr, b.decrypted_at ? new Date(b.decrypted_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—", "num");
-        cell(tr, b.price === null ? "开标后公布" : b.price + (b.rejection === "over_budget" ? "（超限价，否决）" : ""), "num");
+        cell(tr, b.decrypted_at ? Tradehall.formatBeijing(b.decrypted_at) : "—", "num");
+        cell(tr, b.price === null ? "开标后公布" : Tradehall.formatAmount(b.price) + (b.rejection === "over_budget" ? "（超限价，否决）" : ""), "num");
         cell(tr, b.receipt || "", "mono break small");
         rows.appendChild(tr);
       });

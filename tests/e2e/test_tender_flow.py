@@ -14,6 +14,7 @@ Screenshots: test-artifacts/e2e/<database>/NN-tender-…-<width>.png (also the r
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 import time
 from datetime import timedelta
 
@@ -199,7 +200,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         record = hall.locator("#record")
         for _name, (org_name, price, _vp) in BIDDERS.items():
             expect(record).to_contain_text(org_name)
-            expect(record).to_contain_text(price)
+            expect(record).to_contain_text(f"{Decimal(price):,.2f}")  # 905,000.00: grouped as amounts are
         expect(hall.locator("[data-hall-rows]")).to_contain_text("✔ 已解密")
         shots(hall, "tender-opening-record")
         _goto(staff, f"{live}/tenders/{tender_id}")
