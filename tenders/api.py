@@ -206,6 +206,8 @@ def get_lot(lot_id: int):
     lot = _lot_for(lot_id)
     out = serialize.lot_json(lot)
     out.update(tender_id=lot.tender_id, tender_code=lot.tender.code, server_time=isoformat(now()))
+    if lot.publicity_starts_at is not None:  # published: the candidates, and once awarded the winner and notice
+        out.update({k: v for k, v in _lot_result(lot).items() if k in ("candidates", "winner", "award_notice")})
     user = bearer_user()
     if user is not None and user.role == Role.BIDDER:
         reg = bidding.lot_registration(lot.id, user.id)
@@ -430,7 +432,8 @@ def _lot_result(lot) -> dict:
         out["award_notice"] = {"number": notice.number, "url": papers.verify_path(notice.number),
                                "pdf_url": papers.verify_path(notice.number) + "/pdf"}
         bid = db.session.get(TenderBid, lot.winner_bid_id)
-        out["winner"] = {"bidder_org": serialize.org_name(bid.bidder) if bid else None}
+        out["winner"] = {"bidder_org": serialize.org_name(bid.bidder) if bid else None,
+                         "registration_id": bid.registration_id if bid else None}  # name it in a winner-default
     return out
 
 
@@ -477,7 +480,11 @@ def award(lot_id: int):
 @roles_required(Role.STAFF)
 @doc("中标人违约：递补下一中标候选人并向保函索赔", tag="tenders")
 def winner_default(lot_id: int):
-    lot = evaluation.winner_default(require_user(), lot_id, _reason())
+    body = json_body()
+    named = body.get("registration_id") if isinstance(body, dict) else None
+    if named is not None and (isinstance(named, bool) or not isinstance(named, int) or not 0 < named < 2**31):
+        raise Invalid("registration_id 须为中标人的投标登记编号（正整数）", fields={"registration_id": "须为正整数"})
+    lot = evaluation.winner_default(require_user(), lot_id, _reason(), registration_id=named)
     return commit_json(_lot_result(lot))
 
 

@@ -418,16 +418,34 @@ def award(actor: User, lot_id: int) -> Lot:
     return lot
 
 
-def winner_default(actor: User, lot_id: int, reason: object) -> Lot:
+def winner_default(actor: User, lot_id: int, reason: object, registration_id: int | None = None) -> Lot:
     """The winner refused to sign: a claim on its guarantee (or its deposit forfeited), its notice revoked, and the
-    next candidate awarded (递补) — or the lot fails when none is left."""
-    lot = locked_lot(lot_id)
-    _require_status(lot, L.AWARDED)
+    next candidate awarded (递补) — or the lot fails when none is left.
+
+    `registration_id` names the registration declared in default (the page always sends it; API clients should):
+    under the lot's row lock, a request naming a registration already declared in default — a repeat, or a
+    concurrent twin that waited for the lock — answers the lot as it now stands and files nothing; one naming
+    another bidder is refused (409 not_winner). Without the name the current winner is meant."""
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         raise Invalid("请填写中标人违约的事实", fields={"reason": "必填项"})
+    lot = locked_lot(lot_id)
+    if registration_id is not None:
+        named = db.session.execute(select(TenderBid).where(TenderBid.lot_id == lot.id,
+                                                           TenderBid.registration_id == registration_id)
+                                   ).scalar_one_or_none()
+        reg = db.session.get(Registration, registration_id) if named is not None else None
+        if reg is None:
+            raise NotFound("该标段没有这条投标登记", code="not_found")
+        if reg.annulled_at is not None:
+            return lot  # already declared in default: the first result stands
+        if lot.status != L.AWARDED or lot.winner_bid_id != named.id:
+            _require_status(lot, L.AWARDED)
+            raise Conflict("该投标人不是本标段当前的中标人", code="not_winner")
+    _require_status(lot, L.AWARDED)
     assert lot.winner_bid_id is not None
     defaulter = _winner_reg(lot, lot.winner_bid_id)
+    defaulter.annulled_at = now()
     sec.on_winner_default(defaulter, f"中标人违约：{text}", actor.username)
     notice = papers.latest(lot, "award_notice")
     if notice is not None and notice.status == "valid":

@@ -460,7 +460,9 @@ def winner_default(lot_id: int):
         _role(Role.STAFF)
         flash("请填写中标人违约的事实（不超过2000字）", "danger")
         return redirect(url_for("tenders.result", lot_id=lot_id))
-    return _staff_lot_action(lot_id, lambda u: evaluation.winner_default(u, lot_id, form.reason.data),
+    raw = (request.form.get("registration_id") or "").strip()
+    named = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None  # the winner the page showed
+    return _staff_lot_action(lot_id, lambda u: evaluation.winner_default(u, lot_id, form.reason.data, named),
                              "已按中标人违约处理：递补下一中标候选人并向其保函索赔。")
 
 
@@ -567,6 +569,7 @@ def result(lot_id: int):
                            reg=reg, notice=notice, winner=serialize.org_name(winner.bidder) if winner else None,
                            in_publicity=in_publicity, objection_form=forms.ReasonForm(prefix="objection"),
                            default_form=forms.ReasonForm(prefix="default"),
+                           winner_registration=winner.registration_id if winner else None,
                            open_count=len(evaluation.open_objections(lot)))
 
 
