@@ -14,9 +14,9 @@ Screenshots: test-artifacts/e2e/<database>/NN-tender-…-<width>.png (also the r
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 

@@ -4,8 +4,8 @@ Chinese message and changes nothing. The browser's WebCrypto is stood in for by 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select

@@ -102,7 +102,7 @@ def test_the_page_sends_the_winner_it_showed_so_a_double_submit_defaults_one(app
     assert _settled(app) == (1, 0)
 
 
-def test_three_simultaneous_defaults_default_one_winner(app, hall, api, signing_keys, wide_app):
+def test_three_simultaneous_defaults_default_one_winner(app, hall, api, signing_keys, wide_app):  # noqa: F811
     if not _is_pg(app):
         pytest.skip("needs PostgreSQL: the lot row lock across real concurrent connections")
     lot_id, out = _awarded(hall, api)
