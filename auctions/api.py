@@ -26,7 +26,7 @@ from trading.models import IdempotencyKey
 from trading.money import MoneyError, parse_amount, to_str
 from trading.openapi import PAGE_QUERY, SINCE_QUERY, doc, text_query
 from trading.projects.services import get_project, visible_project
-from trading.schemas import Body, Page, ReasonIn
+from trading.schemas import Body, Id, Page, ReasonIn
 
 bp = Blueprint("auctions_api", __name__, url_prefix="/api/v1")
 
@@ -55,7 +55,7 @@ class BidOut(BaseModel):
 
 class DefaultIn(ReasonIn):
     award_next: bool = False
-    registration_id: int  # the defaulting winner's registration: a repeat then answers the first result
+    registration_id: Id  # the defaulting winner's registration: a repeat then answers the first result
 
 
 def _client_ip() -> str | None:
@@ -320,5 +320,4 @@ def winner_default(project_id: int):
         raise NotFound("项目不存在", code="not_found")
     services.winner_default(project, reason=body.reason, actor=require_user().username, award_next=body.award_next,
                             registration_id=body.registration_id)
-    db.session.commit()
-    return jsonify(serialize.result_json(project))
+    return commit_json(serialize.result_json(project))

@@ -222,6 +222,12 @@ class Outcome:
     winner_id: int | None
 
 
+def may_declare_default(status: str, closed: bool, winner_id: int | None) -> bool:
+    """Staff may declare the winner in default (违约) while a closed auction stands awarded to a winner (before the
+    certificate completes the deal); the page offers the form exactly then, the service checks it again."""
+    return status == "awarded" and closed and winner_id is not None
+
+
 def decide_outcome(direction: str, reserve: Decimal | None, best: tuple[int, Decimal] | None) -> Outcome:
     """At the close: no valid bid or a missed reserve fails (流拍); otherwise the best bid wins."""
     if best is None:

@@ -97,10 +97,10 @@ def winner_default(project_id: int):
     reason = (request.form.get("reason") or "").strip()
     if not reason:
         raise Invalid("请填写违约理由", fields={"reason": "必填项"})
-    try:
-        registration_id = int(request.form.get("registration_id") or "")
-    except ValueError:
-        raise Invalid("缺少违约成交人的报名记录，请刷新页面后重试", fields={"registration_id": "必填项"}) from None
+    raw = (request.form.get("registration_id") or "").strip()
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) < 10):
+        raise Invalid("缺少违约成交人的报名记录，请刷新页面后重试", fields={"registration_id": "必填项"})
+    registration_id = int(raw)
     project = services.winner_default(get_project(project_id), reason=reason, actor=current_user.username,
                                       award_next=request.form.get("award_next") == "1",
                                       registration_id=registration_id)

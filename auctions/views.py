@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
-from auctions import bidstore, serialize
+from auctions import bidstore, rules, serialize
 from auctions import registrations as regs
 from auctions.api import bid_response
 from trading.accounts.guard import page_user
@@ -20,13 +19,10 @@ from trading.money import capital as money_capital
 from trading.navigation import by_role
 from trading.projects.models import Project
 from trading.projects.services import effective_status, get_project
-from trading.projects.states import ProjectStatus
 from trading.projects.visibility import can_see, is_published
 from trading.templating import Pagination
 
 bp = Blueprint("auctions", __name__, url_prefix="/auctions")
-S = ProjectStatus
-LIVE = (S.ANNOUNCED, S.BIDDING)
 
 
 def project_url(project_id: int) -> str:
@@ -165,16 +161,14 @@ def result(project_id: int):
     history = serialize.bids_page(project, page, 50)
     user = _user()
     is_staff = user is not None and user.role == Role.STAFF
+    status = effective_status(project)
     winner_reg = None
-    if is_staff and project.winner_id is not None:  # the default form names the registration it declares
-        from auctions.models import Registration
-
-        winner_reg = db.session.execute(select(Registration.id).where(
-            Registration.project_id == project.id, Registration.bidder_id == project.winner_id)).scalar_one_or_none()
+    if is_staff and rules.may_declare_default(status, project.closed_at is not None, project.winner_id):
+        reg = regs.registration_of(project.id, project.winner_id)  # the default form names the registration
+        winner_reg = reg.id if reg is not None else None
     return render_template("auctions/result.html", project=project, r=res, history=history,
                            pager=Pagination(page, 50, history["total"]), project_url=project_url(project_id),
-                           is_staff=is_staff, winner_registration_id=winner_reg,
-                           status=effective_status(project))
+                           is_staff=is_staff, winner_registration_id=winner_reg, status=status)
 
 
 def init_app(app: Flask) -> None:

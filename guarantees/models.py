@@ -31,7 +31,9 @@ class Guarantor(db.Model):
 
 
 class GuarantorKey(db.Model):
-    """A public key valid for documents issued in [valid_from, valid_until): rotation keeps old ones."""
+    """A guarantor's public key, valid for documents the platform RECEIVES in [valid_from, valid_until) by the
+    server clock (guarantees.rules.key_valid_at); a retired key is kept so that guarantees received before its
+    retirement stay verifiable, and signs nothing new."""
 
     __tablename__ = "guarantor_keys"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,8 @@ from flask import url_for
 from tenders.models import Clarification, Lot, Tender, TenderBid, TenderDocument, TenderNotice
 from tenders.services import lot_status
 from tenders.states import FAILURE_REASONS, LOT_LABELS, TENDER_LABELS
-from trading.accounts.models import User
+from trading.accounts.guard import has_role
+from trading.accounts.models import Role, User
 from trading.clock import isoformat, now
 from trading.money import rate_str, to_str
 
@@ -46,7 +47,7 @@ def lot_json(lot: Lot) -> dict:
 
 
 def tender_json(tender: Tender, viewer: User | None = None) -> dict:
-    private = viewer is not None and (viewer.id == tender.owner_id or viewer.role == "staff")
+    private = viewer is not None and (viewer.id == tender.owner_id or has_role(viewer, Role.STAFF))  # + supervisor
     out = {"id": tender.id, "code": tender.code, "kind": tender.kind, "title": tender.title,
            "location": tender.location, "description": tender.description, "method": tender.method,
            "evaluation": tender.evaluation, "announce_start": isoformat(tender.announce_start),

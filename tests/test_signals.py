@@ -77,6 +77,7 @@ def test_tenders_receives_the_signals_its_lots_depend_on_exactly_once(app, tmp_p
     from trading.accounts import signals as account_signals
 
     tender_signals = (certificate_signals.objection_resolved, certificate_signals.verify_unrecognised,
+                      certificate_signals.objection_subject, certificate_signals.paper_page,
                       account_signals.user_created)
     create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "TRADING_KEYS_DIR")},
                 "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})

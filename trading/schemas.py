@@ -42,6 +42,8 @@ def _not_bool(raw: object) -> object:
 
 # every integer an API body takes: a number (or a numeric string, as the forms send), never a boolean
 Int = Annotated[int, BeforeValidator(_not_bool)]
+# a row id named in a body: a positive integer that fits the column (a huge one is a 422, not a 500)
+Id = Annotated[int, BeforeValidator(_not_bool), Field(gt=0, lt=2**31)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)

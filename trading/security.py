@@ -48,12 +48,15 @@ RATE_LIMITS: dict[str, str] = {
     "certificates.verify_page": "60 per minute",
     # tendering: sealing and decrypting a bid, registering for a lot (per user, like the auctions')
     "tenders.put_bid": "60 per minute",
+    "tenders_api.put_bid": "60 per minute",
     "tenders.decrypt": "30 per minute",
     "tenders_api.decrypt": "30 per minute",
     "tenders.register": "20 per minute",
+    "tenders_api.register": "20 per minute",
 }
 PER_USER = {"auctions_api.register", "auctions.register", "auctions_api.place_bid", "auctions.bid",
-            "tenders.put_bid", "tenders.decrypt", "tenders_api.decrypt", "tenders.register"}
+            "tenders.put_bid", "tenders_api.put_bid", "tenders.decrypt", "tenders_api.decrypt", "tenders.register",
+            "tenders_api.register"}
 
 
 def user_key() -> str:

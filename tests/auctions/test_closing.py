@@ -199,6 +199,29 @@ def test_a_repeated_winner_default_answers_the_first_result_and_defaults_no_one_
     assert _defaults_and_forfeits(app, pid) == (1, 1)
 
 
+def test_a_winner_default_naming_a_huge_or_boolean_registration_is_a_422_and_changes_nothing(hall, api, app,
+                                                                                                client):
+    """Issue 12 finding 11's class: `registration_id` 2**63 answered 500 (SQLite OverflowError); `true` was 1."""
+    pid = hall.project()
+    hall.qualify(pid, "alice")
+    hall.at(pid, 5)
+    _play(hall, pid, ("alice", "900.00"))
+    hall.at(pid, 1, from_end=True)
+    hall.sweep()
+    url = f"/api/v1/projects/{pid}/winner-default"
+    for bad in (2**63, True, 0, -5, "abc"):
+        r = api.post(url, {"reason": "拒不签约", "registration_id": bad}, user=hall.staff)
+        assert r.status_code == 422, (bad, r.get_json())
+        assert "registration_id" in r.get_json()["error"]["fields"]
+    from tests.tenders.test_views import login
+
+    login(client, app, "staff1")
+    r = client.post(f"/staff/auctions/projects/{pid}/default",
+                    data={"reason": "拒不签约", "registration_id": str(2**63)}, follow_redirects=True)
+    assert r.status_code in (200, 422) and "缺少违约成交人的报名记录" in r.get_data(as_text=True)
+    assert hall.row(pid).status == "awarded" and _defaults_and_forfeits(app, pid) == (0, 0)
+
+
 def test_annul_award_without_next_fails_project(hall, app):
     pid = hall.project()
     hall.qualify(pid, "alice")

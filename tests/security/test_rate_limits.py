@@ -113,3 +113,16 @@ def test_public_objections_and_verification_uploads_are_limited(client, limits_o
         client.post("/api/v1/certificates/verify", data=b"%PDF-1.4 x", content_type="application/pdf")
     _assert_chinese_429(client.post("/api/v1/certificates/verify", data=b"%PDF-1.4 x",
                                     content_type="application/pdf"), api=True)
+
+
+def test_tender_api_registration_and_bids_are_limited_per_user(hall, api, limits_on):
+    """The tender API's registration and sealed-bid endpoints are limited like their page twins (per user)."""
+    hall.bidder("flood_t")
+    hall.bidder("calm_t")
+    for endpoint, method, url in (("tenders_api.register", api.post, "/api/v1/lots/999999/registrations"),
+                                  ("tenders_api.put_bid", api.put, "/api/v1/lots/999999/bid")):
+        n = _limit_count(endpoint)
+        codes = [method(url, {}, user="flood_t").status_code for _ in range(n)]  # unknown lot: 404, but counted
+        assert 429 not in codes and set(codes) == {404}, codes
+        _assert_chinese_429(method(url, {}, user="flood_t"), api=True)
+        assert method(url, {}, user="calm_t").status_code == 404  # another bidder is not affected
