@@ -29,7 +29,8 @@ serve: install
 	@echo "Tradehall: http://127.0.0.1:5000  (Ctrl-C 停止网站与调度器)"
 	@trap 'kill $$SCHED 2>/dev/null; wait $$SCHED 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) scheduler & SCHED=$$!; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/gunicorn -w 1 -k gthread --threads 1100 --worker-connections 1200 -b 127.0.0.1:5000 \
+	  --access-logfile - wsgi:app
 
 test: install
 	$(BIN)/pytest
