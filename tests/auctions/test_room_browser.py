@@ -123,3 +123,68 @@ def test_room_counts_down_to_the_start_before_bidding(hall, app, live):
             assert page.locator("[data-result-link]").is_hidden()
         finally:
             browser.close()
+
+
+def test_the_room_uses_the_stream_and_falls_back_to_polling_when_it_is_blocked(hall, app, live):
+    """bob's page receives alice's bid through the server-sent events without polling (a page polls once after
+    its own bid, to show it at once); alice's page, whose
+    stream is refused (a proxy that drops it), falls back to polling GET …/auction and still sees bob's bid."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from datetime import timedelta
+
+    from trading.extensions import db
+    from trading.projects.models import Project
+
+    pid = hall.project()
+    hall.qualify(pid, "alice")
+    hall.qualify(pid, "bob")
+    clock.freeze(None)
+    with app.app_context():
+        p = db.session.get(Project, pid)
+        t = clock.now()
+        p.registration_end, p.bidding_start = t - timedelta(minutes=1), t - timedelta(seconds=1)
+        p.bidding_end = p.ends_at = t + timedelta(minutes=10)
+        db.session.commit()
+        db.session.remove()
+    url = f"{live}/auctions/projects/{pid}/room"
+    room_api = f"/api/v1/projects/{pid}/auction"
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            expect = sync_api.expect
+            polls: dict[str, int] = {"alice": 0, "bob": 0}
+            streams: dict[str, int] = {"alice": 0, "bob": 0}
+            pages = {}
+            for name in ("alice", "bob"):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+                ctx.add_cookies([{"name": "session", "value": _session_cookie(app, name), "url": live}])
+                if name == "alice":
+                    ctx.route("**/auction/events*", lambda route: route.abort())
+
+                def count(req, who=name):
+                    path = req.url.split("://", 1)[1].split("/", 1)[1].split("?")[0]
+                    if "/" + path == room_api:
+                        polls[who] += 1
+                    elif "/" + path == room_api + "/events":
+                        streams[who] += 1
+                ctx.on("request", count)
+                pages[name] = ctx.new_page()
+                pages[name].goto(url)
+            a, b = pages["alice"], pages["bob"]
+            expect(a.locator("[data-history] tr")).to_have_count(0)
+            a.click("[data-steps='1']")
+            a.click("form[data-bid-form] button[type=submit]")
+            a.click("[data-confirm-yes]")
+            a.wait_for_selector("[data-message].flash-success")
+            expect(b.locator("[data-history] tr")).to_have_count(1, timeout=5000)
+            assert streams["bob"] >= 1 and polls["bob"] == 0, (streams, polls)  # pushed, not polled
+            b.fill("[data-amount]", "850")
+            b.click("form[data-bid-form] button[type=submit]")
+            b.click("[data-confirm-yes]")
+            b.wait_for_selector("[data-message].flash-success")
+            expect(a.locator("[data-my-status]")).to_contain_text("被超越", timeout=8000)  # polled
+            assert "850.00" in a.inner_text("[data-current-price]")
+            assert streams["alice"] >= 1 and polls["alice"] >= 1, (streams, polls)  # tried the stream, then polled
+        finally:
+            browser.close()
+    assert hall.row(pid).bid_count == 2
