@@ -70,7 +70,10 @@ WITH bid_upd AS (
 bid_ins AS (
   INSERT INTO bids (project_id, seq, registration_id, bidder_id, amount, is_priority, at, ends_at_after, ip)
   VALUES (%(pid)s, %(seq)s, %(reg)s, %(uid)s, %(amount)s, %(prio)s, %(at)s, %(ends_at)s, %(ip)s)),
-""" + audit.APPEND_CTES  # noqa: S608 -- constant SQL; every value is a bound parameter
+""" + audit.APPEND_CTES.rstrip() + """,
+       pg_notify('""" + events.CHANNEL + """', %(pid_text)s) AS room_notified
+"""  # noqa: S608 -- constant SQL; every value is a bound parameter. The room's NOTIFY rides in the same statement
+# (delivered on COMMIT, like one sent before it): no round trip of its own on the hot path.
 
 
 _AUCTION_FIELDS = tuple(f.name for f in dataclass_fields(rules.Auction))
@@ -92,17 +95,20 @@ def _lock_pg(project_id: int, user_id: int) -> Locked:
 
 
 def _record_pg(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, ip: str | None,
-               entry: dict[str, Any]) -> None:
+               entry: dict[str, Any]) -> bool:
+    """The bid's rows and audit entry in one statement; True when that statement also sent the room's NOTIFY."""
     after = res.after
     params = {"pid": locked.project_id, "uid": user_id, "price": after.current_price,
               "prio": after.leader_is_priority, "seq": after.bid_count, "ends_at": after.ends_at,
               "ext": after.extensions_used, "reg": locked.registration_id, "amount": res.amount, "at": at,
               "ip": ip, **audit.append_params(**entry, chain=f"project:{locked.project_id}")}
+    params["pid_text"] = str(locked.project_id)
     with driver_cursor() as cur:
         cur.execute(_RECORD_PG, params)
         appended = cur.fetchone() is not None
     if not appended:  # the project's chain has no head row yet: the bid rows are written, append alone
-        audit.append_pg(params)
+        audit.append_pg(params)  # (and the NOTIFY, which rode on the returned row, is sent at COMMIT)
+    return appended
 
 
 # ------------------------------------------------------------------ other backends: the ORM
@@ -167,8 +173,9 @@ def record(locked: Locked, user_id: int, res: rules.Accepted, at: datetime, ip: 
            entry: dict[str, Any]) -> None:
     """Store an accepted bid: the auction's new state, the bid row and its audit entry (`entry` holds
     `audit.record`'s keyword arguments)."""
+    notified = False
     if is_postgres():
-        _record_pg(locked, user_id, res, at, ip, entry)
+        notified = _record_pg(locked, user_id, res, at, ip, entry)
     else:
         _record_orm(locked, user_id, res, at, ip, entry)
-    events.changed(locked.project_id)  # watchers are told on COMMIT
+    events.changed(locked.project_id, notified=notified)  # watchers are told on COMMIT

@@ -32,15 +32,20 @@ from sqlalchemy.orm import Session
 log = logging.getLogger("tradehall.events")
 CHANNEL = "tradehall_room"
 _KEY = "tradehall.room_changed"
+_SENT = "tradehall.room_notified"  # rooms whose NOTIFY a statement of the transaction already carried
 
 
 # ------------------------------------------------------------------ notices from the writing transaction
 
-def changed(project_id: int) -> None:
-    """Mark a room as changed by the current transaction (sent on COMMIT)."""
+def changed(project_id: int, *, notified: bool = False) -> None:
+    """Mark a room as changed by the current transaction (sent on COMMIT). `notified`: a statement of this
+    transaction already ran `pg_notify` for it (the bid's own write, auctions.bidstore), so COMMIT need not."""
     from trading.extensions import db
 
-    db.session().info.setdefault(_KEY, set()).add(int(project_id))
+    info = db.session().info
+    info.setdefault(_KEY, set()).add(int(project_id))
+    if notified:
+        info.setdefault(_SENT, set()).add(int(project_id))
 
 
 @event.listens_for(Session, "after_flush")
@@ -54,7 +59,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    ids = session.info.get(_KEY)
+    ids = (session.info.get(_KEY) or set()) - session.info.get(_SENT, set())
     if not ids:
         return
     bind = session.get_bind()
@@ -66,6 +71,7 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     ids = session.info.pop(_KEY, None)
+    session.info.pop(_SENT, None)
     if ids:
         hub.wake(ids)
 
@@ -73,6 +79,7 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_SENT, None)
 
 
 # ------------------------------------------------------------------ the hub (one per process)

@@ -115,3 +115,25 @@ def test_a_draft_has_no_stream(factory, api, client):
     pid = api.post("/api/v1/projects", factory.project_body(), user=owner).get_json()["id"]
     assert client.get(f"/api/v1/projects/{pid}/auction/events").status_code == 403
     assert client.get("/api/v1/projects/999999/auction/events").status_code == 404
+
+
+def test_a_committed_bid_notifies_every_listener_once_and_a_refused_one_not_at_all(hall, live, app):
+    """PostgreSQL: the bid's own write statement carries the room's NOTIFY (no round trip of its own); it is
+    delivered once, on COMMIT, to a LISTEN connection of another process — and a refused bid sends nothing."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    import psycopg
+
+    dsn = str(app.config["SQLALCHEMY_DATABASE_URI"]).replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("LISTEN tradehall_room")
+
+        def received() -> list[str]:
+            return [n.payload for n in conn.notifies(timeout=1.0)]
+
+        assert hall.bid(live, "alice", "800.00").status_code == 201
+        assert received() == [str(live)]
+        assert hall.bid(live, "bob", "801.00").status_code == 409  # not a multiple of the increment: refused
+        assert received() == []
+        assert hall.bid(live, "bob", "810.00").status_code == 201
+        assert received() == [str(live)]
