@@ -41,18 +41,17 @@ def _session_cookie(app, username: str) -> str:
     return client.get_cookie("session").value
 
 
-def test_two_bidders_in_the_room(hall, app, live):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    pid = hall.project()
-    hall.qualify(pid, "alice")
-    hall.qualify(pid, "bob")
-    # the live server runs in this process with the real clock (a frozen one would stop the countdown):
-    # move the bidding window to now
+def _bidding_now(hall, app) -> int:
+    """A project alice and bob are qualified for, bidding from now for ten minutes. The live server runs in this
+    process with the real clock (a frozen one would stop the countdown), so the window is moved to now."""
     from datetime import timedelta
 
     from trading.extensions import db
     from trading.projects.models import Project
 
+    pid = hall.project()
+    hall.qualify(pid, "alice")
+    hall.qualify(pid, "bob")
     clock.freeze(None)
     with app.app_context():
         p = db.session.get(Project, pid)
@@ -61,6 +60,12 @@ def test_two_bidders_in_the_room(hall, app, live):
         p.bidding_end = p.ends_at = t + timedelta(minutes=10)
         db.session.commit()
         db.session.remove()
+    return pid
+
+
+def test_two_bidders_in_the_room(hall, app, live):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    pid = _bidding_now(hall, app)
     url = f"{live}/auctions/projects/{pid}/room"
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -130,22 +135,7 @@ def test_the_room_uses_the_stream_and_falls_back_to_polling_when_it_is_blocked(h
     its own bid, to show it at once); alice's page, whose
     stream is refused (a proxy that drops it), falls back to polling GET …/auction and still sees bob's bid."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    from datetime import timedelta
-
-    from trading.extensions import db
-    from trading.projects.models import Project
-
-    pid = hall.project()
-    hall.qualify(pid, "alice")
-    hall.qualify(pid, "bob")
-    clock.freeze(None)
-    with app.app_context():
-        p = db.session.get(Project, pid)
-        t = clock.now()
-        p.registration_end, p.bidding_start = t - timedelta(minutes=1), t - timedelta(seconds=1)
-        p.bidding_end = p.ends_at = t + timedelta(minutes=10)
-        db.session.commit()
-        db.session.remove()
+    pid = _bidding_now(hall, app)
     url = f"{live}/auctions/projects/{pid}/room"
     room_api = f"/api/v1/projects/{pid}/auction"
     with sync_api.sync_playwright() as pw:
