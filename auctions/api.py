@@ -1,4 +1,4 @@
-"""JSON API: registrations, bidding, the live auction, results (API.md "Registrations", "Bidding")."""
+"""JSON API: registrations, bidding, the live auction, results (docs/api.md "Registrations", "Bidding")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Storage for the bid transaction (DESIGN.md §5): read the auction under its row lock, write an accepted bid.
+"""Storage for the bid transaction (docs/architecture.md): read the auction under its row lock, write an accepted bid.
 
 The rules stay in `auctions.rules`; this module only moves rows. Two implementations of the same two steps:
 

@@ -1,4 +1,4 @@
-"""Pushed room updates (API.md "Live room push"): change notices, the per-process hub, the SSE stream.
+"""Pushed room updates (docs/api.md "Live room push"): change notices, the per-process hub, the SSE stream.
 
 - **Notices.** A transaction that changes a room (a bid — `changed(pid)` from auctions.bidstore —, or any flush
   that modifies a Project row: open, close, extension, annulment) sends `NOTIFY tradehall_room, '<pid>'` on

@@ -1,4 +1,4 @@
-"""The live room's cheap reads (DESIGN.md §5 "Live auction room").
+"""The live room's cheap reads (README.md, "Architecture": the live room is cheap to watch).
 
 Watchers far outnumber bidders, so an anonymous `GET …/auction` costs:
 

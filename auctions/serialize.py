@@ -1,4 +1,4 @@
-"""JSON views of registrations, the live auction and the result (API.md), shared by API and pages."""
+"""JSON views of registrations, the live auction and the result (docs/api.md), shared by API and pages."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def bids_page(project: Project, page: int, per_page: int) -> dict:
 
 
 def result_json(project: Project) -> dict:
-    """API.md result; an open auction past ends_at is reported from the clock before the job closes it."""
+    """docs/api.md result; an open auction past ends_at is reported from the clock before the job closes it."""
     from auctions.services import publicity_seconds
 
     status = effective_status(project)

@@ -8,7 +8,7 @@ anonymous GET …/auction of the hot room, without / with If-None-Match (its cur
 
 Each client owns one bidder token and one HTTP/1.1 connection (re-opened when the server closes it) and
 loops: pick an auction (the hot one, or one of all at random), bid the price it last saw plus 1–3
-increments; a refusal carries the auction's current price (API.md errors, extended), and only a refusal without
+increments; a refusal carries the auction's current price (docs/api.md errors, extended), and only a refusal without
 it makes the client re-read the auction (GET …/auction). Only the bid POSTs are timed.
 The client is a minimal asyncio HTTP/1.1 client rather than httpx: httpx costs ~5× the CPU per request,
 and on a 2-core machine every client cycle is taken from the server being measured.

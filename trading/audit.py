@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit log, partitioned into chains and anchored (DESIGN.md §5).
+"""Append-only, hash-chained audit log, partitioned into chains and anchored (docs/architecture.md).
 
 Each entry belongs to one chain and is linked to the entry before it in that chain:
 `hash = sha256(prev_hash ‖ canonical(entry))` with `entry = {action, actor, at, chain, data, object, seq}`

@@ -89,7 +89,7 @@ def load_config(overrides: dict | None = None) -> dict:
             ("LISTING_REVIEW", "3wd"), ("QUALIFICATION", "2wd"), ("DEPOSIT_REFUND", "5d"),
             ("OBJECTION_REPLY", "3d"), ("CERTIFICATE_ISSUE", "3wd"), ("RATING_REPLY", "15wd"),
             ("CLARIFICATION_ANSWER", "3d"))},
-        # tendering (API.md "Tenders")
+        # tendering (docs/api.md "Tenders")
         "TRADING_MIN_TENDER_SECONDS": _int_env("TRADING_MIN_TENDER_SECONDS", 1728000),
         "TRADING_MIN_CLARIFICATION_SECONDS": _int_env("TRADING_MIN_CLARIFICATION_SECONDS", 1296000),
         "TRADING_DECRYPT_SECONDS": _int_env("TRADING_DECRYPT_SECONDS", 1800),

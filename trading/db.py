@@ -40,7 +40,7 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # A write transaction takes the write lock up front (BEGIN IMMEDIATE): the embedded mode serialises
-        # writers, so the locked re-read inside every write is never stale (DESIGN.md §5). A read (a GET or
+        # writers, so the locked re-read inside every write is never stale (docs/architecture.md). A read (a GET or
         # HEAD request, or code inside read_only()) begins DEFERRED and, in WAL mode, runs beside the writer
         # on its own snapshot without waiting for the write lock.
         conn.exec_driver_sql("BEGIN" if is_read_only() else "BEGIN IMMEDIATE")

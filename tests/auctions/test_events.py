@@ -1,4 +1,4 @@
-"""Live room push (API.md "Live room push"): SSE events at once and after every change, Last-Event-ID, keep-alive,
+"""Live room push (docs/api.md "Live room push"): SSE events at once and after every change, Last-Event-ID, keep-alive,
 changes committed by another process (LISTEN/NOTIFY on PostgreSQL, the hub's re-read on SQLite)."""
 
 from __future__ import annotations
