@@ -195,12 +195,12 @@ def certified_facts(project: Project, number: str, number_text: str, issued_at: 
     assert price is not None
     total = total_amount(price, project.price_unit, project.area_mu, project.term_years)
     ror_role, ree_role = rules.PARTY_ROLES[public]
-    # the project's own audit chain as it stands (everything about the project up to the issue), and the latest
-    # anchor, which covers that chain up to its last anchored head; the anchor covering this very head is
-    # written by the scheduler within a second or so and found by audit.covering_anchor(chain, seq)
+    # the project's own audit chain as it stands (everything about the project up to the issue), and the anchor
+    # that covers that very head — appended now, in this transaction, when the scheduler has not yet
     chain = f"project:{project.id}"
     seq, head = audit.chain_head(chain)
-    anchor_seq, anchor_hash = audit.chain_head(audit.ANCHOR)
+    covering = audit.anchor_chain(chain)
+    anchor_seq, anchor_hash = covering["seq"], covering["hash"]
     facts: dict[str, Any] = {
         "number": number, "number_text": number_text, "title": rules.TITLES[public],
         "center": current_app.config["TRADING_RURAL_CENTER_NAME" if not public else "TRADING_CENTER_NAME"],

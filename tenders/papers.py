@@ -39,11 +39,11 @@ def issue(lot: Lot, kind: str, rows: list[tuple[str, str]], statement: str, acto
     number = f"{lot.tender.code}-{lot.no}{KIND_SUFFIX[kind]}{count + 1}"
     issued_at = now()
     center = current_app.config["TRADING_CENTER_NAME"]
-    # like a certificate: the tender's own audit chain as it stands, and the latest anchor (which covers every
-    # chain up to its last anchored head; the one covering this head follows within a second)
+    # like a certificate: the tender's own audit chain as it stands, and the anchor that covers that head
     chain = f"tender:{lot.tender_id}"
     head_seq, head_hash = audit.chain_head(chain)
-    anchor_seq, anchor_hash = audit.chain_head(audit.ANCHOR)
+    covering = audit.anchor_chain(chain)
+    anchor_seq, anchor_hash = covering["seq"], covering["hash"]
     facts = {"kind": kind, "number": number, "title": KIND_TITLES[kind], "tender": lot.tender.code,
              "tender_title": lot.tender.title, "lot": lot.no, "lot_name": lot.name, "center": center,
              "rows": [[label, value] for label, value in rows], "statement": statement,

@@ -278,6 +278,30 @@ def anchor() -> int:
 jobs.register("audit.anchor", anchor)
 
 
+def anchor_chain(chain: str) -> dict:
+    """The anchor that covers `chain` as it stands in the caller's transaction, appended now when none does yet —
+    for a signed paper (certificate, award notice, evaluation report) that must carry the anchor covering the
+    head it names, in the paper's own transaction. It waits for the anchor chain's head (the job holds it for
+    a moment each second) and never locks another chain's head, so it cannot deadlock with the job or a bid.
+    Returns {"seq", "hash", "root", "head": {"chain", "seq", "hash"}} like covering_anchor."""
+    seq, head = chain_head(chain)
+    if seq == 0:
+        return {"seq": 0, "hash": GENESIS, "root": GENESIS, "head": {"chain": chain, "seq": 0, "hash": GENESIS}}
+    found = covering_anchor(chain, seq)
+    if found is not None and found["head"]["seq"] == seq:
+        return found
+    heads = [[chain, seq, head]]
+    root = merkle_root(heads)
+    entry = record("audit.anchor", "audit:anchor", {"heads": heads, "root": root}, "system", chain=ANCHOR)
+    row = db.session.get(AuditAnchored, chain, populate_existing=True)  # as committed by the job before our lock
+    if row is None:
+        db.session.add(AuditAnchored(chain=chain, seq=seq))
+    elif row.seq < seq:
+        row.seq = seq
+    db.session.flush()
+    return {"seq": entry.chain_seq, "hash": entry.hash, "root": root, "head": {"chain": chain, "seq": seq, "hash": head}}
+
+
 def covering_anchor(chain: str, seq: int) -> dict | None:
     """The first anchor whose heads include `chain` at `seq` or later (a hash chain: a later head covers every
     earlier entry); None until the scheduler has anchored it (within about a second)."""

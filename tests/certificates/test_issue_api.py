@@ -69,6 +69,27 @@ def test_audit_head_on_certificate_matches_chain_at_issue(issuable, api, app):
     assert audit["ok"] is True
 
 
+def test_a_certificate_issued_before_the_scheduler_anchors_carries_the_anchor_covering_its_head(issuable, api, app):
+    """No anchor job has run: the issue appends the anchor covering the project's head in its own transaction, so
+    the signed facts name an anchor that covers the head they carry; the audit log still verifies."""
+    from trading import audit as audit_log
+
+    chain = f"project:{issuable['id']}"
+    with app.app_context():
+        seq, head = audit_log.chain_head(chain)
+        assert audit_log.covering_anchor(chain, seq) is None
+    r = api.post(f"/api/v1/projects/{issuable['id']}/certificate", user=issuable["staff"])
+    assert r.status_code == 201, r.get_json()
+    body = api.get(f"/api/v1/certificates/{r.get_json()['number']}").get_json()
+    f = body["facts"]
+    assert f["audit_head"] == {"chain": chain, "seq": seq, "hash": head}
+    assert body["audit_anchor"]["head"] == {"chain": chain, "seq": seq, "hash": head}
+    assert f["audit_anchor"] == {"seq": body["audit_anchor"]["seq"], "hash": body["audit_anchor"]["hash"]}
+    with app.app_context():
+        assert audit_log.anchor() == 1  # the job then anchors what followed (the certificate's own entries)
+    assert api.get("/api/v1/audit/verify", user=issuable["staff"]).get_json()["ok"] is True
+
+
 def test_second_issue_is_certificate_exists(issued, api):
     r = api.post(f"/api/v1/projects/{issued['id']}/certificate", user=issued["staff"])
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "certificate_exists"

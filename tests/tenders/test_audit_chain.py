@@ -1,7 +1,7 @@
 """A tender's audit entries — about its lots (bids, opening, committee, scores, papers), the registrations,
 deposits and guarantees made for its lots — go to the tender's own chain `tender:<id>`, not the shared system
 chain (whose head lock would serialise every tender's bids); its signed papers carry that chain's head and the
-latest anchor, and the paper's JSON gives the anchor that covers the head once the scheduler has written it."""
+anchor covering it (appended at issue when the scheduler has not yet)."""
 
 from __future__ import annotations
 
@@ -51,15 +51,14 @@ def test_a_tenders_entries_join_its_own_chain_and_its_papers_carry_the_head(app,
         _db.session.remove()
     head = facts["audit_head"]
     assert head["chain"] == tender_chain and head["seq"] >= len(mine) - 1
-    assert set(facts["audit_anchor"]) == {"seq", "hash"}
-    # before the scheduler anchors the head: no covering anchor yet; after it: the one that covers it
-    assert api.get(f"/api/v1/tender-papers/{number}", user=hall.staff).get_json()["audit_anchor"] is None
+    # the paper carries the anchor that covers that very head, appended in the paper's own transaction
+    covering = api.get(f"/api/v1/tender-papers/{number}", user=hall.staff).get_json()["audit_anchor"]
+    assert covering["head"] == {"chain": tender_chain, "seq": head["seq"], "hash": head["hash"]}
+    assert facts["audit_anchor"] == {"seq": covering["seq"], "hash": covering["hash"]}
     with app.app_context():
-        assert audit.anchor() >= 1
+        assert audit.anchor() >= 1  # the scheduler's next anchor covers what came after (the paper's own entry)
         _db.session.commit()
         _db.session.remove()
-    covering = api.get(f"/api/v1/tender-papers/{number}", user=hall.staff).get_json()["audit_anchor"]
-    assert covering is not None and covering["seq"] >= 1
     with app.app_context():
         assert audit.verify()["ok"]
         _db.session.remove()
