@@ -56,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, write_gate=app.config.get("TRADING_SQLITE_WRITE_GATE", True))
 
 
 def register_errors(app: Flask) -> None:

@@ -81,6 +81,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "TRADING_SMS_TOKEN": os.environ.get("TRADING_SMS_TOKEN", ""),
         "TRADING_NOTIFY_TIMEOUT_SECONDS": _int_env("TRADING_NOTIFY_TIMEOUT_SECONDS", 10),
         "TRADING_NOTIFY_MAX_ATTEMPTS": _int_env("TRADING_NOTIFY_MAX_ATTEMPTS", 5),
+        # SQLite: writers queue on a flock() beside the database instead of SQLite's sleeping busy handler
+        "TRADING_SQLITE_WRITE_GATE": os.environ.get("TRADING_SQLITE_WRITE_GATE", "1") not in ("0", "false", "no"),
         "TRADING_NOTIFY_BACKOFF_SECONDS": _int_env("TRADING_NOTIFY_BACKOFF_SECONDS", 30),
         "TRADING_DEADLINE_SWEEP_SECONDS": _int_env("TRADING_DEADLINE_SWEEP_SECONDS", 60),
         # time limits (红黄牌, trading/oversight): "<n>wd" working days, "<n>d" calendar days, "<n>h" hours;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,10 +23,11 @@ from trading.extensions import db
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, *, write_gate: bool = True) -> None:
     if engine.dialect.name != "sqlite":
         _ping_after_idle(engine)
         return
+    gate = _WriteGate.for_engine(engine) if write_gate else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -43,7 +46,93 @@ def configure_engine(engine: Engine) -> None:
         # writers, so the locked re-read inside every write is never stale (docs/architecture.md). A read (a GET or
         # HEAD request, or code inside read_only()) begins DEFERRED and, in WAL mode, runs beside the writer
         # on its own snapshot without waiting for the write lock.
-        conn.exec_driver_sql("BEGIN" if is_read_only() else "BEGIN IMMEDIATE")
+        if is_read_only():
+            conn.exec_driver_sql("BEGIN")
+            return
+        raw = conn.connection.dbapi_connection
+        if gate is not None:
+            gate.acquire(raw)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if gate is not None:
+                gate.release(raw)
+            raise
+
+
+class _WriteGate:
+    """Hands SQLite's write lock from one writer to the next without sleeping.
+
+    SQLite makes a writer that finds the lock taken poll it, sleeping 1, 2, 5, 10 … 100 ms between tries
+    (its busy handler): under a burst of bids (four gunicorn workers, one hot auction) waiters oversleep the
+    lock's release and some starve for seconds. Writers therefore queue first on an exclusive flock() of a
+    file beside the database — the kernel wakes the next waiter the moment the previous one unlocks, whatever
+    process it is in — and only then BEGIN IMMEDIATE, which then finds the lock free. The gate is released
+    right after COMMIT or ROLLBACK. Each pooled connection has its own open file (flock is per open file), so
+    threads and processes queue alike; a process that dies releases it with its files. Programs outside the
+    app (the sqlite3 shell, a backup) do not queue here and are met by busy_timeout as before.
+    A micro-benchmark (8 processes, ~1 ms transactions, this machine): 1,000–1,160 tx/s with p99 ≈ 5 s through
+    the busy handler, 1,900–2,400 tx/s with p99 58–76 ms through the gate (bench/README.md)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fds: dict[int, int] = {}
+        self.held: set[int] = set()
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> _WriteGate | None:
+        database = engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        gate = cls(os.path.abspath(database) + "-writegate")
+
+        @event.listens_for(engine, "connect")
+        def _open(dbapi_conn, _record):
+            gate.fds[gate._key(dbapi_conn)] = os.open(gate.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+        @event.listens_for(engine, "close")
+        def _close(dbapi_conn, _record):
+            gate.release(dbapi_conn)
+            fd = gate.fds.pop(gate._key(dbapi_conn), None)
+            if fd is not None:
+                os.close(fd)
+
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_conn):
+            try:
+                commit(dbapi_conn)
+            finally:
+                gate.release(dbapi_conn)
+
+        def do_rollback(dbapi_conn):
+            try:
+                rollback(dbapi_conn)
+            finally:
+                gate.release(dbapi_conn)
+
+        dialect.do_commit, dialect.do_rollback = do_commit, do_rollback  # type: ignore[method-assign]
+        return gate
+
+    @staticmethod
+    def _key(conn) -> int:
+        # the pool hands dialect.do_commit/do_rollback its proxy; the events hand the driver's connection
+        return id(getattr(conn, "dbapi_connection", None) or conn)
+
+    def acquire(self, dbapi_conn) -> None:
+        key = self._key(dbapi_conn)
+        fd = self.fds.get(key)
+        if fd is None or key in self.held:
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self.held.add(key)
+
+    def release(self, dbapi_conn) -> None:
+        key = self._key(dbapi_conn)
+        if key in self.held:
+            self.held.discard(key)
+            fcntl.flock(self.fds[key], fcntl.LOCK_UN)
 
 
 def _ping_after_idle(engine: Engine) -> None:
