@@ -60,14 +60,20 @@ def rate_project(user, project_id: int, stars: object, comment: str | None) -> R
                 stars=stars, comment=comment, project_id=project.id)
 
 
+def lot_parties(lot) -> set[int]:
+    """The tenderee and the winner named in the award notice of an awarded lot; nobody before the award."""
+    if lot.status != LotStatus.AWARDED or lot.winner_bid_id is None:
+        return set()
+    winner = db.session.get(TenderBid, lot.winner_bid_id)
+    return {lot.tender.owner_id} | ({winner.bidder_id} if winner is not None else set())
+
+
 def rate_lot(user, lot_id: int, stars: object, comment: str | None) -> Rating:
     """A tender lot's parties — the tenderee and the winner named in the award notice — once the lot is awarded."""
     lot = locked_lot(lot_id)  # 404 not_found
     if lot.status != LotStatus.AWARDED or lot.winner_bid_id is None:
         raise Conflict("标段确定中标人（签发中标通知书）后才能评价", code="invalid_state")
-    winner = db.session.get(TenderBid, lot.winner_bid_id)
-    parties = {lot.tender.owner_id} | ({winner.bidder_id} if winner is not None else set())
-    return rate(user, subject=f"lot:{lot.id}", parties=parties, stars=stars, comment=comment)
+    return rate(user, subject=f"lot:{lot.id}", parties=lot_parties(lot), stars=stars, comment=comment)
 
 
 def answer(rating_id: int, text: str, actor) -> Rating:
