@@ -197,7 +197,7 @@ def test_every_desk_group_shows_its_waiting_work_with_a_link_to_where_it_is_done
         "deposit_refund": ("退还保证金", "/staff/"),
         "objection_reply": ("答复异议", "/staff/"),
         "certificate_issue": (f"出具鉴证书 {awarded['code']}", f"/projects/{awarded['id']}"),
-        "rating_reply": ("差评整改", "/staff/ratings"),
+        "rating_reply": (f"差评整改 #1（1 星，项目 {awarded['code']}", "/staff/ratings"),
         "clarification_answer": (f"答疑 {t['code']}", f"/tenders/{t['id']}"),
         "claims": (f"保函 {no}", "/staff/"),
         "credit_drafts": ("拒不签订合同（测试）", "/staff/credit"),

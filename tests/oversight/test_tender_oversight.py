@@ -250,7 +250,8 @@ def test_a_manual_credit_entry_links_a_tender_code_through_the_api_and_the_staff
     r = c.post("/staff/credit", data=form)
     assert r.status_code == 302, r.get_data(as_text=True)
     html = c.get("/staff/credit").get_data(as_text=True)
-    assert f"项目 {t['code']}" in html and org("webco") in html
+    card = html.split(org("webco"))[1].split("</article>")[0]
+    assert f'项目 <span class="nowrap">{t["code"]}</span>' in card
     form["project_code"] = "ZB-2026-9999"
     r = c.post("/staff/credit", data=form)
     assert r.status_code == 422 and "项目或招标项目不存在" in r.get_data(as_text=True)
@@ -292,7 +293,9 @@ def test_the_parties_of_an_awarded_lot_rate_on_its_result_page(app, th, api):
     assert len(rows) == 2
     assert api.post(f"/api/v1/ratings/{rid}/answer", {"answer": "已调整开标室排期"}, user=th.staff).status_code == 200
     assert "交易中心答复：</strong>已调整开标室排期" in alpha.get(page).get_data(as_text=True)
-    assert "已调整开标室排期" in alpha.get("/me/ratings").get_data(as_text=True)
+    mine = alpha.get("/me/ratings").get_data(as_text=True)
+    assert "已调整开标室排期" in mine and "lot:" not in mine  # what was rated, as people read it, linked
+    assert f'<a href="{page}">招标 {_code_of_lot(app, lot_id)} 第1标段' in mine
     assert alpha.post("/me/ratings/lots/999999", data={"stars": "5"}).status_code == 404
 
 

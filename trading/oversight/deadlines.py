@@ -31,6 +31,7 @@ from trading.extensions import db
 from trading.models import AuditEntry
 from trading.oversight import rules
 from trading.oversight.models import DeadlineItem, Rating
+from trading.oversight.ratings import subject_label
 from trading.projects.models import Project
 from trading.projects.states import ProjectStatus
 
@@ -113,7 +114,8 @@ def _certificate_issue() -> list[Open]:
 def _rating_reply() -> list[Open]:
     rows = db.session.execute(select(Rating.id, Rating.stars, Rating.subject, Rating.created_at).where(
         Rating.stars <= 2, Rating.answer.is_(None))).all()
-    return [Open(f"rating:{r.id}", f"差评整改 #{r.id}（{r.stars} 星，{r.subject}）", r.created_at) for r in rows]
+    return [Open(f"rating:{r.id}", f"差评整改 #{r.id}（{r.stars} 星，{subject_label(r.subject)}）", r.created_at)
+            for r in rows]
 
 
 def _clarification_answer() -> list[Open]:
