@@ -462,6 +462,9 @@ def winner_default(actor: User, lot_id: int, reason: object, registration_id: in
         lot.winner_bid_id = lot.award_price = None
     db.session.flush()
     audit.record("lot.winner_default", f"lot:{lot.id}", data, actor.username)
+    from tenders.signals import lot_winner_defaulted  # oversight: a draft credit entry against the defaulter
+
+    lot_winner_defaulted.send(None, lot=lot, registration=defaulter, reason=text, actor=actor.username)
     if lot.status == L.FAILED:
         push.failure(lot)
     return lot

@@ -68,6 +68,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/api/v1/lots/<int:lot_id>/rating", frozenset({"bidder", "collective"})),  # parties of the award
     ("POST", "/api/v1/ratings/<int:rating_id>/answer", STAFF),
     ("POST", "/me/ratings/projects/<int:project_id>", frozenset({"bidder", "collective"})),
+    ("POST", "/me/ratings/lots/<int:lot_id>", frozenset({"bidder", "collective"})),  # parties of the award
     ("POST", "/api/v1/me/notifications/<int:notification_id>/read", SIGNED_IN),
     # auctions: registrations, bidding, results (the /staff/auctions/* pages fall under "/staff/*")
     ("GET", "/auctions/projects/<int:project_id>/room", PUBLIC),

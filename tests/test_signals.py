@@ -41,8 +41,9 @@ def test_every_signal_the_flow_needs_has_exactly_one_receiver_once_the_app_is_cr
 
 def test_oversight_listens_for_its_notices(app):
     from guarantees import signals as guarantee_signals
+    from tenders import signals as tender_signals
 
-    for signal in (auction_signals.registration_qualified, auction_signals.registration_rejected,
+    for signal in (tender_signals.lot_winner_defaulted, auction_signals.registration_qualified, auction_signals.registration_rejected,
                    auction_signals.bid_placed, auction_signals.project_closed, auction_signals.winner_defaulted,
                    project_signals.deal_completed, guarantee_signals.refund_due, guarantee_signals.claim_filed,
                    guarantee_signals.guarantee_forged):

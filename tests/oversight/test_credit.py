@@ -182,3 +182,48 @@ def test_staff_page_records_with_errors_beside_the_form_and_supervisor_only_read
     html = s.get("/staff/credit").get_data(as_text=True)
     assert "webco的组织" in html and "记录并生效" not in html and "确认修复" not in html
     assert s.post("/staff/credit", data=form).status_code == 403
+
+
+def test_staff_confirm_and_repair_a_draft_on_the_web_page_and_each_move_is_audited(hall, api, app):
+    from tests.conftest import PASSWORD
+    from trading.models import AuditEntry
+
+    pid = hall.project()
+    reg = hall.qualify(pid, "alice")["id"]
+    hall.at(pid, 10)
+    hall.bid(pid, "alice", "900.00")
+    hall.at(pid, 1, from_end=True)
+    hall.sweep()
+    r = api.post(f"/api/v1/projects/{pid}/winner-default",
+                 {"reason": "拒不签约", "award_next": False, "registration_id": reg}, user=hall.staff)
+    assert r.status_code == 200, r.get_json()
+    [entry] = api.get("/api/v1/credit?all=1", user=hall.staff).get_json()["items"]
+    eid = entry["id"]
+    c = app.test_client()
+    c.post("/login", data={"username": hall.staff, "password": PASSWORD})
+    html = c.get("/staff/credit").get_data(as_text=True)
+    card = html.split(f'data-credit="{eid}"')[1].split("</article>")[0]
+    assert "待确认" in card and "确认生效" in card and "拒不签约" in card
+    r = c.post(f"/staff/credit/{eid}/confirm", follow_redirects=True)
+    assert "已确认，惩戒生效" in r.get_data(as_text=True)
+    card = r.get_data(as_text=True).split(f'data-credit="{eid}"')[1].split("</article>")[0]
+    assert "惩戒中" in card and "信用修复" in card
+    assert [e["id"] for e in api.get("/api/v1/credit").get_json()["items"]] == [eid]
+    r = c.post(f"/staff/credit/{eid}/confirm", follow_redirects=True)  # twice: refused with its message
+    assert "只有待确认的信用记录可以确认" in r.get_data(as_text=True)
+    r = c.post(f"/staff/credit/{eid}/repair", data={"reason": "  "}, follow_redirects=True)
+    assert "请填写信用修复理由" in r.get_data(as_text=True)
+    r = c.post(f"/staff/credit/{eid}/repair", data={"reason": "已足额赔偿招标人损失"}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "已信用修复" in html and "已足额赔偿招标人损失" in html
+    assert api.get("/api/v1/credit").get_json()["items"] == []
+    with app.app_context():
+        entries = _db.session.execute(select(AuditEntry).where(AuditEntry.object == f"credit:{eid}")
+                                      .order_by(AuditEntry.seq)).scalars().all()
+        moves = [(e.action, e.actor) for e in entries]
+        draft, confirm = entries[0].data, entries[1].data
+        _db.session.remove()
+    assert moves == [("credit.draft", hall.staff), ("credit.confirm", hall.staff), ("credit.repair", hall.staff)]
+    p = hall.row(pid)
+    assert draft["source"] == "winner_default" and draft["project_code"] == p.code and draft["cause"] == "winner_default"
+    assert confirm["bar_from"] == entry["bar_from"] and confirm["bar_until"] == entry["bar_until"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from trading import clock
@@ -169,3 +170,125 @@ def test_profile_chooses_channels(app, factory):
     assert r.status_code == 302
     html = c.get("/me/notification-settings").get_data(as_text=True)
     assert 'value="fay@example.cn"' in html and 'name="email_on" value="1" checked' in html
+
+
+# ---------------------------------------------------------------- the HTTP SMS gateway against a real HTTP server
+
+class _Gateway:
+    """A local HTTP SMS gateway (http.server in a thread): it records each request and answers with the status
+    planned for the phone number (200 when none is planned)."""
+
+    def __init__(self):
+        import http.server
+        import json
+
+        self.requests: list[tuple[str, dict, dict]] = []
+        self.status: dict[str, int] = {}
+        gateway = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                gateway.requests.append((self.path, dict(self.headers), body))
+                code = gateway.status.get(body.get("to"), 200)
+                payload = json.dumps({"ok": code < 300}).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def phones(self) -> list[str]:
+        return [body["to"] for _, _, body in self.requests]
+
+
+@pytest.fixture
+def http_gateway(app):
+    gw = _Gateway()
+    keys = ("TRADING_SMS_GATEWAY", "TRADING_SMS_URL", "TRADING_SMS_TOKEN", "TRADING_SMTP_HOST")
+    old = {k: app.config.get(k) for k in keys}
+    app.config.update(TRADING_SMS_GATEWAY="http", TRADING_SMS_URL=gw.url, TRADING_SMS_TOKEN="gw-secret",
+                      TRADING_SMTP_HOST=None)
+    try:
+        yield gw
+    finally:
+        gw.close()
+        app.config.update(old)
+
+
+def _sms_user(app, factory, name, phone):
+    return _user_with_channels(app, factory, name, email=None, email_on=False, sms_on=True, phone=phone)
+
+
+def _sms_rows(app):
+    from trading.accounts.models import Delivery
+
+    with app.app_context():
+        rows = {d.address: (d.status, d.attempts, d.last_error) for d in
+                _db.session.execute(select(Delivery).where(Delivery.channel == "sms")).scalars()}
+        _db.session.remove()
+    return rows
+
+
+def test_the_http_gateway_posts_json_with_the_token_to_a_real_server(app, factory, http_gateway):
+    uid = _sms_user(app, factory, "gina", "13700000001")
+    _notify(app, uid, title="报名审核通过：鱼塘承包")
+    assert _deliver(app) == 1
+    [(path, headers, body)] = http_gateway.requests
+    assert path == "/sms/send" and headers["Authorization"] == "Bearer gw-secret"
+    assert headers["Content-Type"] == "application/json"
+    assert body["to"] == "13700000001" and "报名审核通过：鱼塘承包" in body["text"] and "A001" in body["text"]
+    assert _sms_rows(app) == {"13700000001": ("sent", 1, None)}
+    assert _deliver(app) == 0 and len(http_gateway.requests) == 1  # at most once
+
+
+def test_a_5xx_is_retried_a_4xx_fails_that_message_and_neither_stops_the_other_messages(app, factory, http_gateway):
+    busy, bad, fine = "13700000011", "13700000012", "13700000013"
+    for name, phone in (("busy", busy), ("bad", bad), ("fine", fine)):
+        _notify(app, _sms_user(app, factory, name, phone))
+    http_gateway.status.update({busy: 503, bad: 400})
+    t0 = clock.now()
+    clock.freeze(t0)
+    assert _deliver(app) == 1
+    assert http_gateway.phones() == [busy, bad, fine]  # the gateway answered: every message was tried
+    rows = _sms_rows(app)
+    assert rows[fine] == ("sent", 1, None)
+    assert rows[bad][:2] == ("failed", 1) and "HTTP 400" in rows[bad][2]  # refused for good: no retry
+    assert rows[busy][:2] == ("pending", 1) and "HTTP 503" in rows[busy][2] and "不可达" not in rows[busy][2]
+    http_gateway.status.pop(busy)
+    clock.freeze(t0 + timedelta(seconds=31))  # after the backoff
+    assert _deliver(app) == 1
+    assert http_gateway.phones() == [busy, bad, fine, busy]
+    assert _sms_rows(app)[busy] == ("sent", 2, None) and _sms_rows(app)[bad][:2] == ("failed", 1)
+
+
+def test_an_unreachable_gateway_stops_sms_for_the_sweep_only(app, factory, http_gateway):
+    from tests.oversight.conftest import _free_port
+
+    first, second = "13700000021", "13700000022"
+    for name, phone in (("hana", first), ("ivy", second)):
+        _notify(app, _sms_user(app, factory, name, phone))
+    app.config["TRADING_SMS_URL"] = f"http://127.0.0.1:{_free_port()}/sms/send"  # nothing listens there
+    t0 = clock.now()
+    clock.freeze(t0)
+    assert _deliver(app) == 0
+    rows = _sms_rows(app)
+    assert rows[first][:2] == ("pending", 1) and "不可达" in rows[first][2]
+    assert rows[second] == ("pending", 0, None)  # not tried against a gateway that is down
+    app.config["TRADING_SMS_URL"] = http_gateway.url
+    clock.freeze(t0 + timedelta(seconds=31))
+    assert _deliver(app) == 2
+    assert sorted(http_gateway.phones()) == [first, second]

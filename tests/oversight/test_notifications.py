@@ -138,3 +138,54 @@ def test_refund_due_goes_to_staff(hall, api):
     assert r.status_code == 200
     assert "refund_due" in _kinds(hall.app, hall.staff)
 
+
+
+def test_certificate_issued_reaches_the_owner_and_the_winner_only(app, api, issued):
+    for who in (issued["owner"], issued["winner"]):
+        notes = api.get("/api/v1/me/notifications", user=who).get_json()["items"]
+        [n] = [n for n in notes if n["kind"] == "certificate_issued"]
+        assert issued["code"] in n["body"] and "鉴证书已出具" in n["title"]
+    assert "certificate_issued" not in _kinds(app, issued["loser"])
+    assert "certificate_issued" not in _kinds(app, issued["staff"])
+
+
+def test_claim_filed_reaches_the_issuing_guarantors_users_only(app, api, factory, runner):
+    from datetime import timedelta
+
+    from tests.conftest import PASSWORD
+    from tests.tenders.conftest import Hall as TenderHall
+    from tests.tenders.conftest import _pem, guarantee
+    from trading import clock
+
+    clock.freeze(clock.now())
+    th = TenderHall(app, factory, api)
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from guarantees.intake import register_guarantor
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    with app.app_context():
+        register_guarantor("TBANK", "测试农商银行", _pem(key), actor="staff1")
+        register_guarantor("OTHER", "另一家担保公司", _pem(ed25519.Ed25519PrivateKey.generate()), actor="staff1")
+        _db.session.commit()
+        _db.session.remove()
+    for username, code in (("banker", "TBANK"), ("other-banker", "OTHER")):
+        r = runner.invoke(args=["users", "create", username, "--role", "guarantor", "--password", PASSWORD,
+                                "--org", code])
+        assert r.exit_code == 0, r.output
+    t = th.tender()
+    lot_id = t["lots"][0]["id"]
+    th.bidder("alpha")
+    no = guarantee(api, key, applicant="alpha", project_code=t["code"], amount="20000.00", valid_from=clock.now(),
+                   valid_until=th.deadline(lot_id) + timedelta(days=91))
+    r = api.post(f"/api/v1/lots/{lot_id}/registrations", {"security": {"type": "guarantee", "guarantee_no": no}},
+                 user="alpha")
+    assert r.status_code == 201, r.get_json()
+    assert _kinds(app, "banker") == []
+    r = api.post(f"/api/v1/guarantees/{no}/claims", {"reason": "投标人在有效期内撤销投标文件"}, user=th.staff)
+    assert r.status_code == 201, r.get_json()
+    notes = api.get("/api/v1/me/notifications", user="banker").get_json()["items"]
+    assert [n["kind"] for n in notes] == ["claim_filed"]
+    assert no in notes[0]["title"] and "20000.00" in notes[0]["body"] and "撤销投标文件" in notes[0]["body"]
+    assert t["code"] in notes[0]["body"]
+    assert _kinds(app, "other-banker") == [] and _kinds(app, "alpha") == []

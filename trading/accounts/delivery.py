@@ -3,8 +3,9 @@
 Each delivery is claimed under `FOR UPDATE SKIP LOCKED` (SQLite serialises writers) and marked `sending` in a
 committed transaction *before* anything is sent: a second scheduler skips it, and a crash mid-send leaves it
 `sending` (shown to staff) rather than sending twice — at most once per channel. A failed send goes back to
-`pending` with exponential backoff and becomes `failed` after TRADING_NOTIFY_MAX_ATTEMPTS. When the SMTP server
-cannot be reached, the sweep stops trying e-mail until the next sweep; SMS and every other job still run.
+`pending` with exponential backoff and becomes `failed` after TRADING_NOTIFY_MAX_ATTEMPTS (at once when the server
+refused that message for good, e.g. an SMS gateway's 4xx). When the SMTP server or the SMS gateway cannot be reached
+at all, the sweep stops trying that channel until the next sweep; the other channel and every other job still run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
@@ -31,19 +33,28 @@ BATCH = 50
 
 
 class DeliveryError(Exception):
-    """A send failed; `unreachable` means the server itself could not be reached (skip the channel this sweep)."""
+    """A send failed. `unreachable`: the server itself could not be reached (skip the channel this sweep);
+    `permanent`: the server refused this message for good (no retry: the row is failed at once); neither: this
+    message is retried with backoff."""
 
-    def __init__(self, message: str, *, unreachable: bool = False):
+    def __init__(self, message: str, *, unreachable: bool = False, permanent: bool = False):
         super().__init__(message)
-        self.unreachable = unreachable
+        self.unreachable, self.permanent = unreachable, permanent
 
 
 class SmsGateway(Protocol):
     def send(self, phone: str, text: str) -> None: ...
 
 
+RETRYABLE_HTTP = frozenset({408, 425, 429})  # with every 5xx: the gateway is there but cannot take it now
+
+
 class HttpSmsGateway:
-    """A JSON-over-HTTP SMS gateway: POST {"to", "text"} with a bearer token; any 2xx is accepted."""
+    """A JSON-over-HTTP SMS gateway: POST {"to", "text"} with a bearer token; any 2xx is accepted.
+
+    An HTTP error answer concerns this one message: a 5xx (or 408/425/429) is retried with backoff, any other (a 4xx:
+    a bad number, a rejected text, a bad token) fails the message at once. Only a connection that cannot be made
+    (refused, DNS, timeout) is "unreachable" and stops SMS for the rest of the sweep."""
 
     def __init__(self, url: str, token: str = "", timeout: float = 10.0):
         self.url, self.token, self.timeout = url, token, timeout
@@ -56,10 +67,16 @@ class HttpSmsGateway:
                                               **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (http(s) checked above)
-                if not 200 <= resp.status < 300:
-                    raise DeliveryError(f"短信网关返回 {resp.status}")
-        except OSError as exc:
+                status = resp.status
+        except urllib.error.HTTPError as exc:  # an answer (an OSError subclass too): about this message only
+            exc.close()
+            if exc.code >= 500 or exc.code in RETRYABLE_HTTP:
+                raise DeliveryError(f"短信网关暂时无法处理（HTTP {exc.code}），稍后重试") from exc
+            raise DeliveryError(f"短信网关拒绝该短信（HTTP {exc.code}）", permanent=True) from exc
+        except OSError as exc:  # URLError (refused, DNS), a timeout: no answer at all
             raise DeliveryError(f"短信网关不可达：{exc}", unreachable=True) from exc
+        if not 200 <= status < 300:
+            raise DeliveryError(f"短信网关返回 HTTP {status}", permanent=True)
 
 
 class TestSmsGateway:
@@ -151,7 +168,7 @@ def _finish(delivery_id: int, error: DeliveryError | None) -> None:
         row.status, row.sent_at, row.last_error = "sent", now(), None
     else:
         row.last_error = str(error)[:500]
-        if row.attempts >= int(current_app.config.get("TRADING_NOTIFY_MAX_ATTEMPTS", 5)):
+        if error.permanent or row.attempts >= int(current_app.config.get("TRADING_NOTIFY_MAX_ATTEMPTS", 5)):
             row.status = "failed"
         else:
             row.status, row.next_attempt_at = "pending", now() + backoff(row.attempts)

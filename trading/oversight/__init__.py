@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     panels.register(views.rating_panel, order=90)
     app.jinja_env.globals["rating_figures"] = ratings.figures
+    app.jinja_env.globals["lot_rating"] = views.lot_rating  # templates/oversight/_lot_rating.html
+    app.jinja_env.globals.update(rating_subject=ratings.subject_label, rating_subject_url=ratings.subject_url)
     trading_jobs.register("oversight.deadlines", deadlines.scheduled_sweep)
     app.register_blueprint(credit_api.api)
     app.register_blueprint(credit_api.bp)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from pydantic import Field
 from sqlalchemy import select
 
+from tenders.models import Tender
 from trading.accounts import credit_list
 from trading.accounts.guard import bearer_user, has_role, page_user, roles_page, roles_required
 from trading.accounts.models import Role
@@ -40,14 +41,22 @@ class ConfirmIn(Body):
     bar_until: date | None = None
 
 
-def _check_project(code: str | None) -> None:
-    if code and db.session.execute(select(Project.id).where(Project.code == code)).first() is None:
-        raise Invalid("未找到该项目编号", fields={"project_code": "项目不存在"})
+def _check_project(code: str | None) -> str | None:
+    """The linked deal: a project's code or a tender's (ZB-…); anything else is refused like an unknown
+    organisation. Returns the code as stored."""
+    code = (code or "").strip().upper() or None
+    if code is None:
+        return None
+    if db.session.execute(select(Project.id).where(Project.code == code)).first() is not None:
+        return code
+    if db.session.execute(select(Tender.id).where(Tender.code == code)).first() is not None:
+        return code
+    raise Invalid("未找到该项目编号或招标项目编号", fields={"project_code": "项目或招标项目不存在"})
 
 
 def record_from(data: dict, actor: str):
     """Shared by the API and the staff page: unknown project codes are refused like unknown organisations."""
-    _check_project(data.get("project_code"))
+    data = {**data, "project_code": _check_project(data.get("project_code"))}
     return credit_list.record(actor=actor, **data)
 
 

@@ -22,7 +22,7 @@ from certificates.models import Objection, ObjectionStatus
 from guarantees.models import Deposit
 from guarantees.states import DepositStatus
 from tenders.models import Lot, LotObjection, Tender, TenderQuestion
-from tenders.states import TenderStatus
+from tenders.states import LotStatus, TenderStatus
 from trading.accounts.models import Role, User
 from trading.accounts.notifications import notify, notify_role
 from trading.clock import BEIJING, isoformat, now
@@ -31,6 +31,7 @@ from trading.extensions import db
 from trading.models import AuditEntry
 from trading.oversight import rules
 from trading.oversight.models import DeadlineItem, Rating
+from trading.oversight.ratings import subject_label
 from trading.projects.models import Project
 from trading.projects.states import ProjectStatus
 
@@ -48,6 +49,7 @@ class Open:
 KIND_LABELS: dict[str, str] = {}
 SOURCES: dict[str, Callable[[], list[Open]]] = {}
 CARD_LABELS = {"none": "正常", "yellow": "黄牌", "red": "红牌"}
+NO_STAFF = "（当事人或系统办结）"  # the statistics' row of items no staff member closed
 
 
 def register_source(kind: str, label: str, fn: Callable[[], list[Open]]) -> None:
@@ -62,9 +64,13 @@ def limit_of(kind: str) -> rules.Limit:
 # ---------------------------------------------------------------- the kinds of work this platform has
 
 def _listing_review() -> list[Open]:
+    """A listing, or a tender's announcement (招标公告), waiting for staff review."""
     rows = db.session.execute(select(Project.id, Project.code, Project.title, Project.submitted_at).where(
         Project.status == ProjectStatus.PENDING_REVIEW, Project.submitted_at.is_not(None))).all()
-    return [Open(f"project:{r.id}", f"挂牌审核 {r.code} {r.title}", r.submitted_at) for r in rows]
+    tenders = db.session.execute(select(Tender.id, Tender.code, Tender.title, Tender.submitted_at).where(
+        Tender.status == TenderStatus.PENDING_REVIEW, Tender.submitted_at.is_not(None))).all()
+    return ([Open(f"project:{r.id}", f"挂牌审核 {r.code} {r.title}", r.submitted_at) for r in rows]
+            + [Open(f"tender:{r.id}", f"招标公告审核 {r.code} {r.title}", r.submitted_at) for r in tenders])
 
 
 def _qualification() -> list[Open]:
@@ -92,17 +98,24 @@ def _objection_reply() -> list[Open]:
 
 
 def _certificate_issue() -> list[Open]:
+    """After the publicity: a project's certificate (鉴证书), or a tender lot's award (确定中标人, the award notice)
+    once its candidates' publicity has ended."""
     t = now()
     rows = db.session.execute(select(Project.id, Project.code, Project.title, Project.publicity_ends_at).where(
         Project.status == ProjectStatus.AWARDED, Project.publicity_ends_at.is_not(None),
         Project.publicity_ends_at <= t)).all()
-    return [Open(f"project:{r.id}", f"出具鉴证书 {r.code} {r.title}", r.publicity_ends_at) for r in rows]
+    lots = db.session.execute(select(Lot.id, Lot.no, Lot.publicity_ends_at, Tender.code).join(
+        Tender, Tender.id == Lot.tender_id).where(
+        Lot.status == LotStatus.PUBLICITY, Lot.publicity_ends_at.is_not(None), Lot.publicity_ends_at <= t)).all()
+    return ([Open(f"project:{r.id}", f"出具鉴证书 {r.code} {r.title}", r.publicity_ends_at) for r in rows]
+            + [Open(f"lot:{r.id}", f"确定中标人 {r.code} 第{r.no}标段", r.publicity_ends_at) for r in lots])
 
 
 def _rating_reply() -> list[Open]:
     rows = db.session.execute(select(Rating.id, Rating.stars, Rating.subject, Rating.created_at).where(
         Rating.stars <= 2, Rating.answer.is_(None))).all()
-    return [Open(f"rating:{r.id}", f"差评整改 #{r.id}（{r.stars} 星，{r.subject}）", r.created_at) for r in rows]
+    return [Open(f"rating:{r.id}", f"差评整改 #{r.id}（{r.stars} 星，{subject_label(r.subject)}）", r.created_at)
+            for r in rows]
 
 
 def _clarification_answer() -> list[Open]:
@@ -116,11 +129,11 @@ def _clarification_answer() -> list[Open]:
     return [Open(f"tender_question:{r.id}", f"答疑 {r.code} 问题 #{r.id}", r.asked_at) for r in rows]
 
 
-register_source("listing_review", "挂牌审核", _listing_review)
+register_source("listing_review", "挂牌与招标公告审核", _listing_review)
 register_source("qualification", "报名资格审核", _qualification)
 register_source("deposit_refund", "退还保证金", _deposit_refund)
 register_source("objection_reply", "异议答复", _objection_reply)
-register_source("certificate_issue", "出具鉴证书", _certificate_issue)
+register_source("certificate_issue", "出具鉴证书与中标通知书", _certificate_issue)
 register_source("rating_reply", "差评整改答复", _rating_reply)
 register_source("clarification_answer", "澄清答疑", _clarification_answer)
 
@@ -136,8 +149,11 @@ def _insert_ignore(values: dict) -> None:
 
 def _audit_actor(since: datetime, *, obj: str | None = None, actions: tuple[str, ...] = (),
                  match: Callable[[dict], bool] | None = None) -> str | None:
-    """Who did the work: the latest audit entry since the item started, on `obj` and/or with one of `actions`."""
-    stmt = select(AuditEntry).where(AuditEntry.at >= since)
+    """Who did the work: the latest audit entry by a staff member since the item started, on `obj` and/or with one
+    of `actions`. A party's own move (a bidder withdrawing, an owner withdrawing a listing) or the scheduler closes
+    an item too, but credits it to no staff member."""
+    stmt = select(AuditEntry).join(User, User.username == AuditEntry.actor).where(
+        AuditEntry.at >= since, User.role == Role.STAFF)
     if obj is not None:
         stmt = stmt.where(AuditEntry.object == obj)
     if actions:
@@ -148,16 +164,36 @@ def _audit_actor(since: datetime, *, obj: str | None = None, actions: tuple[str,
     return None
 
 
+# the actions that do each kind's work, on the item's own object (a kind or object prefix not listed: any staff
+# action on the object)
+CLOSING_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("listing_review", "project"): ("project.approve", "project.reject"),
+    ("listing_review", "tender"): ("tender.approve", "tender.reject"),
+    ("qualification", "registration"): ("registration.approve", "registration.reject", "registration.disqualify"),
+    ("deposit_refund", "deposit"): ("deposit.refund", "deposit.apply", "deposit.forfeit"),
+    ("certificate_issue", "lot"): ("lot.award", "lot.objection_uphold"),
+    ("rating_reply", "rating"): ("rating.answer",),
+    ("clarification_answer", "tender_question"): ("tender.question_answered",),
+}
+
+
 def _closer(item: DeadlineItem) -> str | None:
-    kind, ident = item.kind, item.object.partition(":")[2]
-    if kind == "certificate_issue":
+    kind, (prefix, _, ident) = item.kind, item.object.partition(":")
+    if kind == "certificate_issue" and prefix == "project":
         code = db.session.execute(select(Project.code).where(Project.id == int(ident))).scalar()
         return _audit_actor(item.started_at, actions=("certificate.issue",), match=lambda d: d.get("project") == code)
     if kind == "objection_reply":
-        pid = db.session.execute(select(Objection.project_id).where(Objection.id == int(ident))).scalar()
-        return _audit_actor(item.started_at, obj=f"project:{pid}", actions=("objection.dismiss", "objection.uphold"),
-                            match=lambda d: d.get("objection") == int(ident))
-    return _audit_actor(item.started_at, obj=item.object)
+        oid = int(ident)
+        pid = db.session.execute(select(Objection.project_id).where(Objection.id == oid)).scalar()
+        if pid is not None:
+            return _audit_actor(item.started_at, obj=f"project:{pid}", actions=("objection.dismiss", "objection.uphold"),
+                                match=lambda d: d.get("objection") == oid)
+        # a tender lot's objection: tenders records the reply on the lot
+        lot_id = db.session.execute(select(LotObjection.lot_id).where(LotObjection.objection_id == oid)).scalar()
+        return _audit_actor(item.started_at, obj=f"lot:{lot_id}",
+                            actions=("lot.objection_dismiss", "lot.objection_uphold"),
+                            match=lambda d: d.get("objection") == oid)
+    return _audit_actor(item.started_at, obj=item.object, actions=CLOSING_ACTIONS.get((kind, prefix), ()))
 
 
 def _open_and_close(kind: str, fn: Callable[[], list[Open]]) -> int:
@@ -283,7 +319,7 @@ def statistics() -> dict:
         assert closed is not None
         hours = (closed - item.started_at).total_seconds() / 3600
         late = closed > item.due_at
-        for table, key in ((per_kind, item.kind), (per_person, item.closed_by or "（系统）")):
+        for table, key in ((per_kind, item.kind), (per_person, item.closed_by or NO_STAFF)):
             s = table.setdefault(key, {"count": 0, "late": 0, "hours": 0.0})
             s["count"] += 1
             s["late"] += late

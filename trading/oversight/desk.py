@@ -11,7 +11,10 @@ from sqlalchemy import select
 
 from guarantees.models import Claim, Deposit, Guarantee
 from guarantees.states import ClaimStatus, DepositStatus
+from tenders.models import CommitteeMember, Lot, Tender, TenderQuestion
+from tenders.states import LotStatus
 from trading.accounts.models import CreditEntry
+from trading.clock import now
 from trading.extensions import db
 from trading.oversight import deadlines
 from trading.oversight.models import DeadlineItem
@@ -45,7 +48,37 @@ class Group:
 GROUP_PAGES = {  # kind -> (the page the work is done on)
     "listing_review": "staff.review", "qualification": "auctions_staff.queue", "deposit_refund": "guarantees.deposits",
     "objection_reply": "certificates.desk", "certificate_issue": "certificates.desk", "rating_reply": "oversight.ratings_page",
+    "clarification_answer": "tenders.mine",
 }
+
+
+def _link(obj: str) -> str | None:
+    """The page of one waiting object: a project, a tender (its review), a tender lot (its result: the award)."""
+    prefix, _, ident = obj.partition(":")
+    if prefix == "project":
+        return url_for("web.project_detail", project_id=int(ident))
+    if prefix == "tender":
+        return url_for("tenders.detail", tender_id=int(ident)) + "#review"
+    if prefix == "lot":
+        return url_for("tenders.result", lot_id=int(ident))
+    if prefix == "tender_question":
+        tender_id = db.session.execute(select(TenderQuestion.tender_id).where(TenderQuestion.id == int(ident))).scalar()
+        return url_for("tenders.detail", tender_id=tender_id) if tender_id is not None else None
+    return None
+
+
+def _committees() -> Group:
+    """评标委员会待抽取: tender lots opened (bids decrypted, prices revealed) with no committee drawn yet; staff draw
+    on the lot's evaluation page (POST /api/v1/lots/{id}/committee)."""
+    g = Group("committee_draw", "评标委员会待抽取", url_for("tenders.mine"))
+    drawn = select(CommitteeMember.id).where(CommitteeMember.lot_id == Lot.id).exists()
+    rows = db.session.execute(select(Lot.id, Lot.no, Lot.name, Lot.speciality, Lot.committee_size, Lot.revealed_at,
+                                     Lot.opened_at, Tender.code).join(Tender, Tender.id == Lot.tender_id).where(
+        Lot.status == LotStatus.OPENED, ~drawn)).all()
+    for r in rows:
+        g.tasks.append(Task(f"{r.code} 第{r.no}标段 {r.name}（专业 {r.speciality}，{r.committee_size} 人）",
+                            r.revealed_at or r.opened_at or now(), url_for("tenders.evaluation_page", lot_id=r.id)))
+    return g
 
 
 def _cards() -> dict[tuple[str, str, datetime], DeadlineItem]:
@@ -61,8 +94,7 @@ def groups() -> list[Group]:
         g = Group(kind, deadlines.KIND_LABELS[kind], page)
         for o in fn():
             item = cards.get((kind, o.object, o.started_at))
-            link = url_for("web.project_detail", project_id=int(o.object.split(":")[1])) \
-                if o.object.startswith("project:") else page
+            link = _link(o.object) or page
             g.tasks.append(Task(o.title, o.started_at, link, item.card if item else "none",
                                 item.due_at if item else None))
         out.append(g)
@@ -77,7 +109,7 @@ def groups() -> list[Group]:
     credit = Group("credit_drafts", "确认信用记录", url_for("credit.staff_page"))
     for e in db.session.execute(select(CreditEntry).where(CreditEntry.status == "draft")).scalars():
         credit.tasks.append(Task(f"{e.org.name}：{e.evidence[:60]}", e.created_at, credit.url))
-    out += [deposits, claims, credit]
+    out += [deposits, claims, credit, _committees()]
     order = {"red": 0, "yellow": 1, "none": 2}
     for g in out:
         g.tasks.sort(key=lambda t: t.since)

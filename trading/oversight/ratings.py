@@ -5,9 +5,10 @@ parties=...)` for an award notice."""
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import func, select
 
-from tenders.models import TenderBid
+from tenders.models import Lot, Tender, TenderBid
 from tenders.services import locked_lot
 from tenders.states import LotStatus
 from trading import audit
@@ -45,7 +46,7 @@ def rate(user, *, subject: str, parties: set[int], stars: object, comment: str |
     db.session.flush()
     audit.record("rating.create", f"rating:{r.id}", {"subject": subject, "stars": stars}, user.username)
     if stars <= 2:
-        notify_role(Role.STAFF, "rating_low", f"差评待整改：{stars} 星", f"{subject} 的当事方给出 {stars} 星："
+        notify_role(Role.STAFF, "rating_low", f"差评待整改：{stars} 星", f"{subject_label(subject)} 的当事方给出 {stars} 星："
                     f"{comment or '（未填写意见）'}。请在时限内整改并答复。", ref=f"rating:{r.id}")
     return r
 
@@ -60,14 +61,20 @@ def rate_project(user, project_id: int, stars: object, comment: str | None) -> R
                 stars=stars, comment=comment, project_id=project.id)
 
 
+def lot_parties(lot) -> set[int]:
+    """The tenderee and the winner named in the award notice of an awarded lot; nobody before the award."""
+    if lot.status != LotStatus.AWARDED or lot.winner_bid_id is None:
+        return set()
+    winner = db.session.get(TenderBid, lot.winner_bid_id)
+    return {lot.tender.owner_id} | ({winner.bidder_id} if winner is not None else set())
+
+
 def rate_lot(user, lot_id: int, stars: object, comment: str | None) -> Rating:
     """A tender lot's parties — the tenderee and the winner named in the award notice — once the lot is awarded."""
     lot = locked_lot(lot_id)  # 404 not_found
     if lot.status != LotStatus.AWARDED or lot.winner_bid_id is None:
         raise Conflict("标段确定中标人（签发中标通知书）后才能评价", code="invalid_state")
-    winner = db.session.get(TenderBid, lot.winner_bid_id)
-    parties = {lot.tender.owner_id} | ({winner.bidder_id} if winner is not None else set())
-    return rate(user, subject=f"lot:{lot.id}", parties=parties, stars=stars, comment=comment)
+    return rate(user, subject=f"lot:{lot.id}", parties=lot_parties(lot), stars=stars, comment=comment)
 
 
 def answer(rating_id: int, text: str, actor) -> Rating:
@@ -86,6 +93,33 @@ def answer(rating_id: int, text: str, actor) -> Rating:
     audit.record("rating.answer", f"rating:{r.id}", {"answer": text}, actor.username)
     notify(r.user_id, "rating_answered", "您的差评已有整改答复", text, ref=f"rating:{r.id}")
     return r
+
+
+def subject_label(subject: str) -> str:
+    """What a rating is about, as people read it: "项目 NC-2026-0001 …" or "招标 ZB-2026-0001 第1标段 …"."""
+    prefix, _, ident = subject.partition(":")
+    if prefix == "project" and ident.isdigit():
+        row = db.session.execute(select(Project.code, Project.title).where(Project.id == int(ident))).first()
+        if row is not None:
+            return f"项目 {row.code} {row.title}"
+    if prefix == "lot" and ident.isdigit():
+        row = db.session.execute(select(Tender.code, Lot.no, Lot.name).join(Tender, Tender.id == Lot.tender_id)
+                                 .where(Lot.id == int(ident))).first()
+        if row is not None:
+            return f"招标 {row.code} 第{row.no}标段 {row.name}"
+    return subject
+
+
+def subject_url(subject: str) -> str | None:
+    """The page of what was rated: the project's page, or the lot's result page."""
+    prefix, _, ident = subject.partition(":")
+    if not ident.isdigit():
+        return None
+    if prefix == "project":
+        return url_for("web.project_detail", project_id=int(ident))
+    if prefix == "lot":
+        return url_for("tenders.result", lot_id=int(ident))
+    return None
 
 
 def rating_of(subject: str, user_id: int) -> Rating | None:

@@ -9,6 +9,7 @@ from auctions import signals as auction_signals
 from auctions.models import Registration, RegistrationStatus
 from guarantees import signals as guarantee_signals
 from guarantees.models import Guarantor
+from tenders import signals as tender_signals
 from trading.accounts.credit_list import open_draft
 from trading.accounts.models import Role, User
 from trading.accounts.notifications import notify, notify_org, notify_role, notify_throttled
@@ -92,6 +93,21 @@ def _winner_defaulted(_sender, *, registration, reason, actor) -> None:
                         ref=f"credit:{e.id}")
 
 
+def _lot_winner_defaulted(_sender, *, lot, registration, reason, actor) -> None:
+    """A tender lot's winner refused to sign: a draft credit entry linked to the tender code, as for an auction."""
+    bidder = db.session.get(User, registration.bidder_id)
+    if bidder is None or bidder.org_id is None:
+        return
+    code = lot.tender.code
+    e = open_draft(bidder.org_id, cause="winner_default",
+                   evidence=f"招标项目 {code} 第{lot.no}标段 中标人违约：{reason}", project_code=code, actor=actor,
+                   source="winner_default")
+    if e is not None:
+        notify_role(Role.STAFF, "credit_draft", f"待确认信用记录：{bidder.name}",
+                    f"招标项目 {code} 第{lot.no}标段中标人违约，已生成待确认的失信记录，请在“信用管理”中确认。",
+                    ref=f"credit:{e.id}")
+
+
 def _guarantee_forged(_sender, *, guarantee, registration, reason, actor) -> None:
     """A confirmed forged guarantee opens a draft credit entry against the applicant's organisation."""
     applicant = db.session.execute(select(User).where(User.username == guarantee.applicant)).scalar_one_or_none()
@@ -109,6 +125,7 @@ def _guarantee_forged(_sender, *, guarantee, registration, reason, actor) -> Non
 
 def connect() -> None:
     auction_signals.winner_defaulted.connect(_winner_defaulted)
+    tender_signals.lot_winner_defaulted.connect(_lot_winner_defaulted)
     auction_signals.registration_qualified.connect(_qualified)
     auction_signals.registration_rejected.connect(_rejected)
     auction_signals.bid_placed.connect(_bid_placed)

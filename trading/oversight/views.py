@@ -95,9 +95,39 @@ def rate(project_id: int):
     return redirect(url_for("web.project_detail", project_id=project_id))
 
 
+@bp.post("/me/ratings/lots/<int:lot_id>")
+def rate_lot(lot_id: int):
+    """The web twin of POST /api/v1/lots/{id}/rating: a party of an awarded tender lot rates once."""
+    user = page_user(Role.BIDDER, Role.COLLECTIVE)
+    raw = request.form.get("stars", "")
+    stars: object = int(raw) if raw.isdigit() else raw
+    try:
+        ratings.rate_lot(user, lot_id, stars, request.form.get("comment"))
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash("感谢您的评价" + ("，我们会在时限内整改并答复" if isinstance(stars, int) and stars <= 2 else ""), "success")
+    return redirect(url_for("tenders.result", lot_id=lot_id) + "#rating-title")
+
+
 def rating_panel(project, user):
     """On a certified project's page: the party's rating form, or their rating and the center's answer."""
     if user is None or project.status != "certified" or user.id not in {project.owner_id, project.winner_id}:
         return None
     mine = ratings.rating_of(f"project:{project.id}", user.id)
-    return render_template("oversight/_rating_panel.html", project=project, mine=mine)
+    return render_template("oversight/_rating_panel.html", mine=mine,
+                           action=url_for("oversight.rate", project_id=project.id))
+
+
+def lot_rating(lot) -> dict | None:
+    """For the tender result page (templates/oversight/_lot_rating.html): when the signed-in user is a party of the
+    awarded lot, {"mine": their rating or None, "action": the form's URL}; else None (no panel)."""
+    user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
+    if user is None or user.id not in ratings.lot_parties(lot):
+        return None
+    return {"mine": ratings.rating_of(f"lot:{lot.id}", user.id),
+            "action": url_for("oversight.rate_lot", lot_id=lot.id)}
