@@ -1,7 +1,7 @@
-"""Reads follow the server clock (DESIGN.md §3, as projects do): once the decryption window has ended, the API and the
-pages report the lot `opened` — or `failed` (fewer_than_three) when fewer than three valid bids are left — before the
-scheduler has run; the scheduler job then writes the move, exactly once. The clock is frozen; no scheduler runs until
-the test calls it."""
+"""Reads follow the server clock, as projects do (docs/architecture.md "How a request flows"): once the decryption
+window has ended, the API and the pages report the lot `opened` — or `failed` (fewer_than_three) when fewer than three
+valid bids are left — before the scheduler has run; the scheduler job then writes the move, exactly once. The clock
+is frozen; no scheduler runs until the test calls it."""
 
 from __future__ import annotations
 
