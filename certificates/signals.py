@@ -5,7 +5,7 @@
 - `objection_subject(obj)`: asked by the staff objection desk for an objection without a project; a receiver that
   owns it returns {"code", "title", "url"} for the heading.
 - `paper_page(number)`: asked by the verification page for a paper a `verify_unrecognised` receiver recognised; the
-  owner returns {"url", "title"} of the paper's own page.
+  owner returns {"url", "title"} of the paper's own page, "url" None when the current viewer may not open it (no link).
 - `verify_unrecognised(data, digest=)`: sent by POST /certificates/verify for a PDF that is no certificate; a
   receiver that recognises it (an award notice) returns the verify answer {"valid", "number", "status", "reason"}.
 """

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from auctions.models import Registration, RegistrationStatus, SecurityType
 from guarantees import services as sec
 from guarantees.services import SecurityTerms
-from tenders import push, sealing
+from tenders import push, rules, sealing
 from tenders.client import aad
 from tenders.models import Lot, LotRegistration, Tender, TenderBid
 from tenders.services import locked_lot, notify, setting
@@ -203,8 +203,9 @@ def my_bid(actor: User, lot_id: int) -> TenderBid | None:
 
 def advance(lot: Lot, actor: str = "scheduler") -> str | None:
     """The clock-driven moves of a locked lot, each exactly once (the scheduler and requests share it):
-    announced → bidding at announce_start; at bid_deadline < 3 bids → failed (fewer_than_three, never opened),
-    else → opening; at the end of the decryption window (or once every bid is decrypted) → opened, or failed."""
+    announced → bidding at announce_start; at bid_deadline rules.opening_outcome (fewer than three bids submitted
+    → failed (fewer_than_three, never opened), else → opening); at the end of the decryption window (or once every
+    bid is decrypted) rules.after_decryption → opened, or failed."""
     tender, t = lot.tender, now()
     if tender.status != TenderStatus.ANNOUNCED:
         return None
@@ -215,11 +216,12 @@ def advance(lot: Lot, actor: str = "scheduler") -> str | None:
     if lot.status in (L.ANNOUNCED, L.BIDDING) and t >= tender.bid_deadline:
         submitted = list(db.session.execute(select(TenderBid).where(
             TenderBid.lot_id == lot.id, TenderBid.status == B.SUBMITTED).order_by(TenderBid.id)).scalars())
-        if len(submitted) < 3:
-            lot.status, lot.failure_reason = lot_next(lot.status, "fail"), "fewer_than_three"
+        outcome = rules.opening_outcome(len(submitted))
+        if outcome.failed:
+            lot.status, lot.failure_reason = lot_next(lot.status, "fail"), outcome.failure_reason
             void_all(lot, "not_opened", actor)
             release_all(lot, actor, f"标段投标不足三家，不予开标（{tender.code} 第{lot.no}标段）")
-            audit.record("lot.fail", f"lot:{lot.id}", {"reason": "fewer_than_three", "bids": len(submitted),
+            audit.record("lot.fail", f"lot:{lot.id}", {"reason": outcome.failure_reason, "bids": len(submitted),
                                                        "opened": False}, actor)
             push.failure(lot)
             return "failed"
@@ -237,32 +239,39 @@ def advance(lot: Lot, actor: str = "scheduler") -> str | None:
     return moved
 
 
-def _undecrypted(lot: Lot) -> list[TenderBid]:
-    return list(db.session.execute(select(TenderBid).where(TenderBid.lot_id == lot.id,
-                                                           TenderBid.status == B.SUBMITTED)).scalars())
+def _undecrypted(lot: Lot) -> bool:
+    """Whether a bid of the lot is still sealed: one indexed row at most (each decrypt asks, so it must not load
+    the lot's bids: with 300 bids that made the opening quadratic)."""
+    return db.session.execute(select(TenderBid.id).where(TenderBid.lot_id == lot.id,
+                                                         TenderBid.status == B.SUBMITTED).limit(1)).first() is not None
 
 
 def _reveal(lot: Lot, actor: str) -> str:
-    """opening → opened: undecrypted bids void, prices over budget rejected; < 3 valid → failed."""
-    for bid in _undecrypted(lot):
-        bid.status, bid.void_reason = bid_next(bid.status, "expire"), "not_decrypted"
+    """opening → opened: each bid judged by rules.bid_verdict (undecrypted → void, over budget → rejected), then
+    rules.after_decryption on the valid ones (fewer than three → failed)."""
     bids = bids_of(lot)
+    valid = 0
     for bid in bids:
-        if bid.status == B.DECRYPTED and bid.price is not None and bid.price > lot.budget:
-            bid.rejection = "over_budget"
-    valid = [b for b in bids if b.status == B.DECRYPTED and b.rejection is None]
+        verdict = rules.bid_verdict(bid.status == B.DECRYPTED, bid.price, lot.budget)
+        if verdict == rules.NOT_DECRYPTED and bid.status == B.SUBMITTED:
+            bid.status, bid.void_reason = bid_next(bid.status, "expire"), rules.NOT_DECRYPTED
+        elif verdict == rules.OVER_BUDGET:
+            bid.rejection = rules.OVER_BUDGET
+        elif verdict is None:
+            valid += 1
     lot.revealed_at = now()
     record = json.loads(canonical(opening_record(lot, bids)))
     lot.opening_record = record
     lot.opening_record_sha256 = hashlib.sha256(canonical(record)).hexdigest()
-    if len(valid) < 3:
-        lot.status, lot.failure_reason = lot_next(lot.status, "fail"), "fewer_than_three"
+    outcome = rules.after_decryption(valid)
+    if outcome.failed:
+        lot.status, lot.failure_reason = lot_next(lot.status, "fail"), outcome.failure_reason
         release_all(lot, actor, f"有效投标不足三家，标段流标（{lot.tender.code} 第{lot.no}标段）")
     else:
         lot.status = lot_next(lot.status, "reveal")
     db.session.flush()
     audit.record("lot.opened", f"lot:{lot.id}", {"record_sha256": lot.opening_record_sha256,
-                                                 "valid": len(valid), "status": lot.status,
+                                                 "valid": valid, "status": lot.status,
                                                  "failure_reason": lot.failure_reason}, actor)
     push.opening(lot)
     if lot.failure_reason:

@@ -128,11 +128,31 @@ def verify_receiver(data: bytes, digest: str, **_kw) -> dict | None:
             "reason": f"文件与中心签发的{title}原件逐字节一致，电子签名有效"}
 
 
+def can_open(paper: TenderPaper, user) -> bool:
+    """Who may open a paper's own page (/tenders/papers/<number>): an award notice is public; an evaluation report
+    only for those who may see the lot's evaluation (owner, staff, supervisor, committee members; the lot's bidders
+    once the candidates' publicity has started) — the rule the page itself applies."""
+    if paper.kind != "evaluation_report":
+        return True
+    from tenders.evaluation import can_see_evaluation
+
+    lot = db.session.get(Lot, paper.lot_id)
+    return lot is not None and can_see_evaluation(user, lot)
+
+
+def _viewer():
+    from flask_login import current_user
+
+    return current_user._get_current_object() if current_user and current_user.is_authenticated else None
+
+
 def paper_page(number: str, **_kw) -> dict | None:
-    """certificates.signals.paper_page: the verification page links a recognised paper to its own page."""
+    """certificates.signals.paper_page: the verification page links a recognised paper to its own page — only where
+    the viewer may open it (else "url" is None: the verdict is shown without a link that would answer 404)."""
     from flask import url_for
 
     found = db.session.execute(select(TenderPaper).where(TenderPaper.number == number)).scalar_one_or_none()
     if found is None:
         return None
-    return {"url": url_for("tenders.paper", number=number), "title": KIND_TITLES[found.kind]}
+    url = url_for("tenders.paper", number=number) if can_open(found, _viewer()) else None
+    return {"url": url, "title": KIND_TITLES[found.kind]}

@@ -37,6 +37,57 @@ class NotEnoughExperts(ValueError):
     code = "not_enough_experts"
 
 
+# ------------------------------------------------------------------ opening (开标): the 3-bid rule
+
+FEWER_THAN_THREE = "fewer_than_three"
+NOT_DECRYPTED = "not_decrypted"  # the bid becomes void
+OVER_BUDGET = "over_budget"  # the bid is rejected
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a lot goes at a step of the opening: `status` ("opening", "opened" or "failed") and, when it fails,
+    its `failure_reason`."""
+
+    status: str
+    failure_reason: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+def opening_outcome(submitted: int) -> Outcome:
+    """At bid_deadline: fewer than MIN_BIDS bids submitted → failed (fewer_than_three) without opening (不得开标,
+    招标投标法 §28); otherwise the lot opens for decryption."""
+    if submitted < MIN_BIDS:
+        return Outcome("failed", FEWER_THAN_THREE)
+    return Outcome("opening")
+
+
+def bid_verdict(decrypted: bool, price: Decimal | None, budget: Decimal) -> str | None:
+    """One bid at the end of the decryption window: None when valid; `not_decrypted` (void) when its bidder did not
+    decrypt it; `over_budget` (rejected) when its price is above the lot's budget (最高投标限价)."""
+    if not decrypted or price is None:
+        return NOT_DECRYPTED
+    if Decimal(price) > Decimal(budget):
+        return OVER_BUDGET
+    return None
+
+
+def valid_count(bids: Iterable[tuple[bool, Decimal | None]], budget: Decimal) -> int:
+    """How many of (decrypted, price) are valid bids (bid_verdict None)."""
+    return sum(1 for decrypted, price in bids if bid_verdict(decrypted, price, budget) is None)
+
+
+def after_decryption(valid: int) -> Outcome:
+    """At the end of the decryption window (or once every bid is decrypted): fewer than MIN_BIDS valid bids →
+    failed (fewer_than_three: re-tendered); otherwise opened."""
+    if valid < MIN_BIDS:
+        return Outcome("failed", FEWER_THAN_THREE)
+    return Outcome("opened")
+
+
 def q2(value: Decimal) -> Decimal:
     return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 

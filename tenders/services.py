@@ -222,14 +222,26 @@ def submitted_count(lot_id: int) -> int:
         TenderBid.lot_id == lot_id, TenderBid.status == BidStatus.SUBMITTED)).scalar_one()
 
 
+def valid_bid_count(lot: Lot) -> int:
+    """The bids decrypted so far that rules.bid_verdict finds valid (within the budget)."""
+    rows = db.session.execute(select(TenderBid.price).where(
+        TenderBid.lot_id == lot.id, TenderBid.status == BidStatus.DECRYPTED)).scalars()
+    return rules.valid_count(((True, price) for price in rows), lot.budget)
+
+
 def lot_status(lot: Lot, at: datetime | None = None) -> LotStatus:
-    """The status the server clock implies (reads report it before the scheduler catches up)."""
+    """The status the server clock implies (reads report it before the scheduler catches up): bidding from
+    announce_start; at the deadline failed or opening by the bids submitted; once the decryption window has ended,
+    opened or failed by the valid bids. The scheduler job (bidding.advance) writes each move, once."""
     t = lot.tender
     if t.status != T.ANNOUNCED:
         return LotStatus(lot.status)
+    at = at or now()
     count = submitted_count(lot.id) if lot.status in (L.ANNOUNCED, L.BIDDING) else 0
-    return implied_lot_status(lot.status, at or now(), announce_start=t.announce_start,
-                              bid_deadline=t.bid_deadline, submitted=count)
+    ends = decrypt_window_end(lot)
+    valid = valid_bid_count(lot) if lot.status in (L.ANNOUNCED, L.BIDDING, L.OPENING) and at >= ends else None
+    return implied_lot_status(lot.status, at, announce_start=t.announce_start, bid_deadline=t.bid_deadline,
+                              submitted=count, decrypt_ends_at=ends, valid=valid)
 
 
 def list_tenders(*, kind: str | None = None, q: str | None = None, status: str | None = None,

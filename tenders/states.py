@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from tenders import rules
+
 
 class TenderStatus(StrEnum):
     DRAFT = "draft"
@@ -109,11 +111,21 @@ def bid_next(status: str, event: str) -> BidStatus:
 
 
 def implied_lot_status(status: str, now: datetime, *, announce_start: datetime, bid_deadline: datetime,
-                       submitted: int) -> LotStatus:
-    """The status the clock implies before the scheduler catches up (reads report it)."""
+                       submitted: int, decrypt_ends_at: datetime | None = None,
+                       valid: int | None = None) -> LotStatus:
+    """The status the server clock implies before the scheduler catches up (reads report it; the job writes it).
+
+    announced → bidding at announce_start; at bid_deadline rules.opening_outcome(submitted) (fewer than three →
+    failed, never opened; else opening); once the decryption window has ended (`decrypt_ends_at`),
+    rules.after_decryption(valid) (fewer than three valid bids → failed; else opened). `valid` counts the bids
+    decrypted in the window and within the budget (rules.bid_verdict); None: not known, the lot stays opening."""
     s = LotStatus(status)
     if s == L.ANNOUNCED and now >= announce_start:
         s = L.BIDDING
     if s in (L.ANNOUNCED, L.BIDDING) and now >= bid_deadline:
-        return L.FAILED if submitted < 3 else L.OPENING
-    return s  # after the decryption window the job decides between opened and failed
+        s = LotStatus(rules.opening_outcome(submitted).status)
+        if s == L.FAILED:
+            return s
+    if s == L.OPENING and decrypt_ends_at is not None and valid is not None and now >= decrypt_ends_at:
+        s = LotStatus(rules.after_decryption(valid).status)
+    return s

@@ -149,6 +149,7 @@
   var hall = document.querySelector("[data-hall]");
   if (hall) {
     var rows = document.querySelector("[data-hall-rows]"), initial = hall.getAttribute("data-status");
+    var hasRecord = !!hall.getAttribute("data-record");
     var LABELS = { opening: "开标中（解密）", opened: "已开标", failed: "流标" };
     var HEADS = ["投标人", "解密", "解密时间", "报价", "回执（密文 SHA-256）"];
     function cell(tr, text, cls) {
@@ -160,7 +161,9 @@
     }
     function show(data) {
       if (window.Tradehall && data.server_time) { Tradehall.syncServerTime(data.server_time); }
-      if (data.status !== initial && initial !== null) {
+      // reload when the status moves, or when the opening record appears (the clock implies "opened" at the end of
+      // the decryption window; the scheduler writes the record moments later)
+      if (initial !== null && (data.status !== initial || (data.record_sha256 && !hasRecord))) {
         initial = null;
         window.location.reload();
         return;

@@ -3,7 +3,7 @@
 The live server shares the session `app` (and so its database and migrated schema) with the rest of the
 suite, with the rule settings shortened for the duration of a test so a whole auction runs in real time:
 the countdown in the page runs from the server's clock, so the clock is never frozen here.
-Screenshots go to test-artifacts/e2e/<database>/.
+Screenshots go to test-artifacts/e2e/<database>/ (a parametrized run's to test-artifacts/e2e/<database>/<run>/).
 """
 
 from __future__ import annotations
@@ -72,12 +72,15 @@ def playwright_browser():
 class Shots:
     """Numbered screenshots of each step; optionally also at the other width, checking for overflow."""
 
-    def __init__(self, app):
+    def __init__(self, app, run: str | None = None):
+        """`run` names a parametrized run: its screenshots go to their own folder <database>/<run>/, so the runs
+        of one test do not overwrite (or clear) each other's."""
         from trading.extensions import db
 
         with app.app_context():
             dialect = db.engine.dialect.name
-        self.dir = ARTIFACTS / dialect
+        self.dir = ARTIFACTS / dialect / run if run else ARTIFACTS / dialect
+        self.prefix = f"{run}-" if run else ""
         self.dir.mkdir(parents=True, exist_ok=True)
         for old in self.dir.glob("*.png"):
             old.unlink()
@@ -97,7 +100,7 @@ class Shots:
     def _take(self, page, name: str, width: int) -> None:
         self.n += 1
         slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-        page.screenshot(path=str(self.dir / f"{self.n:02d}-{slug}-{width}.png"), full_page=True)
+        page.screenshot(path=str(self.dir / f"{self.prefix}{self.n:02d}-{slug}-{width}.png"), full_page=True)
         scroll = page.evaluate("document.documentElement.scrollWidth")
         if scroll > width:
             self.overflow.append(f"{name} @{width}px: document is {scroll}px wide ({page.url})")

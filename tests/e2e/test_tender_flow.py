@@ -1,4 +1,6 @@
-"""Issue 14's tendering flow in a real browser (Debian's Chromium), at 1280 and 375 px.
+"""Issue 14's tendering flow in a real browser (Debian's Chromium), at 1280 and 375 px: the whole flow runs twice,
+`desktop` (the tenderee, staff and two bidders at 1280; one bidder, the experts and the public at 375) and `phone`
+(every person at 375).
 
 A tenderee lists a two-lot tender through the web form (and publishes its PDF document) → staff approve it from the
 review queue → three bidders register for lot 1 and seal their price sheets IN THE BROWSER (WebCrypto PBKDF2-SHA256 →
@@ -8,7 +10,8 @@ opening; lot 1 opens and each bidder decrypts in the opening hall (the key deriv
 record shows every price → staff draw a five-expert committee → the experts score on a phone → staff publicise the
 candidates → the clock passes the publicity → staff award → the public finds the award notice valid by uploading it.
 
-Screenshots: test-artifacts/e2e/<database>/NN-tender-…-<width>.png (also the report and notice PDFs).
+Screenshots: test-artifacts/e2e/<database>/tender-<run>/tender-<run>-NN-tender-…-<width>.png (also the report and notice
+PDFs), one folder per run.
 """
 
 from __future__ import annotations
@@ -20,16 +23,23 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, Shots
 from tests.e2e.test_flow import _api_token, _local, _login
 from trading import clock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 TITLE = "寨沙镇村道硬化工程（浏览器测试）"
-BIDDERS = {"zb_alpha": ("鹿寨县路桥建设有限公司", "905000.00", DESKTOP),
-           "zb_beta": ("柳州市通达公路工程有限公司", "938000.50", DESKTOP),
-           "zb_gamma": ("广西寨沙建筑工程有限公司", "960000.00", PHONE)}
+BIDDERS = {"zb_alpha": ("鹿寨县路桥建设有限公司", "905000.00"),
+           "zb_beta": ("柳州市通达公路工程有限公司", "938000.50"),
+           "zb_gamma": ("广西寨沙建筑工程有限公司", "960000.00")}
+# each person's viewport in each run
+RUNS = {
+    "desktop": {"zb_owner": DESKTOP, "zb_staff": DESKTOP, "zb_alpha": DESKTOP, "zb_beta": DESKTOP,
+                "zb_gamma": PHONE, "expert": PHONE, "public": PHONE},
+    "phone": {"zb_owner": PHONE, "zb_staff": PHONE, "zb_alpha": PHONE, "zb_beta": PHONE, "zb_gamma": PHONE,
+              "expert": PHONE, "public": PHONE},
+}
 # each expert's (technical, business) points for alpha, beta, gamma
 POINTS = [("40", "12"), ("48", "18"), ("45", "15")]
 PDF = b"%PDF-1.4\n% tender document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -70,16 +80,19 @@ def _goto(page, url: str) -> None:
             page.wait_for_load_state()
 
 
-def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwright_browser, shots):
+@pytest.mark.parametrize("run", list(RUNS))
+def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwright_browser, run):
     from playwright.sync_api import expect
 
     pw, browser = playwright_browser
+    width = RUNS[run]
+    shots = Shots(app, run=f"tender-{run}")
     started = time.monotonic()
     t0 = clock.now().replace(microsecond=0)
     clock.freeze(t0)  # moved by hand past the deadline and the publicity
     factory.user("collective", "zb_owner", org_name="寨沙镇人民政府")
     factory.user("staff", "zb_staff")
-    for name, (org_name, _price, _vp) in BIDDERS.items():
+    for name, (org_name, _price) in BIDDERS.items():
         factory.user("bidder", name, org_name=org_name)
     experts = _experts(app, factory, 6)
     request = pw.request.new_context(base_url=live)
@@ -87,7 +100,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
     closed_errors: list[str] = []
     try:
         # ---------------------------------------------------------- 1. the tenderee lists a two-lot tender
-        owner = _login(browser, live, "zb_owner", DESKTOP)
+        owner = _login(browser, live, "zb_owner", width["zb_owner"])
         pages.append(owner)
         _goto(owner, f"{live}/tenders/new")
         form = owner.locator("form.tender-form")
@@ -127,7 +140,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         shots(owner, "tender-submitted")
 
         # ---------------------------------------------------------- 2. staff approve from the review queue
-        staff = _login(browser, live, "zb_staff", DESKTOP)
+        staff = _login(browser, live, "zb_staff", width["zb_staff"])
         pages.append(staff)
         _goto(staff, f"{live}/staff/review")
         item = staff.locator("article.review-item", has_text=TITLE)
@@ -142,8 +155,8 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
 
         # ---------------------------------------------------------- 3. three bidders register and seal in the browser
         bidders = {}
-        for name, (org_name, price, viewport) in BIDDERS.items():
-            page = _login(browser, live, name, viewport)
+        for name, (org_name, price) in BIDDERS.items():
+            page = _login(browser, live, name, width[name])
             pages.append(page)
             bidders[name] = page
             _goto(page, f"{live}/tenders/")
@@ -198,7 +211,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         hall = bidders["zb_gamma"]
         _goto(hall, f"{live}/tenders/lots/{lot}/opening")
         record = hall.locator("#record")
-        for _name, (org_name, price, _vp) in BIDDERS.items():
+        for _name, (org_name, price) in BIDDERS.items():
             expect(record).to_contain_text(org_name)
             expect(record).to_contain_text(f"{Decimal(price):,.2f}")  # 905,000.00: grouped as amounts are
         expect(hall.locator("[data-hall-rows]")).to_contain_text("✔ 已解密")
@@ -216,7 +229,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         assert len(names) == 5 and set(names) <= set(experts)
         shots(staff, "tender-committee", both=False)
         for k, name in enumerate(names):
-            page = _login(browser, live, name, PHONE)
+            page = _login(browser, live, name, width["expert"])
             pages.append(page)
             _goto(page, f"{live}/tenders/expert")
             page.click("a:has-text('打开评分表')")
@@ -266,7 +279,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
         shots(staff, "tender-awarded")
 
         # ---------------------------------------------------------- 7. the public verifies the award notice
-        public_ctx = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+        public_ctx = browser.new_context(viewport=width["public"], locale="zh-CN", timezone_id="Asia/Shanghai")
         public_ctx.set_default_timeout(15_000)
         public = public_ctx.new_page()
         pages.append(public)
@@ -289,7 +302,7 @@ def test_tender_from_listing_to_verified_award_notice(app, live, factory, playwr
 
         errors = closed_errors + [e for p in pages for e in getattr(p, "errors", [])]
         assert not errors, errors
-        print(f"\ntender e2e flow: {time.monotonic() - started:.1f} s")
+        print(f"\ntender e2e flow ({run}): {time.monotonic() - started:.1f} s")
         assert not shots.overflow, shots.overflow
     finally:
         clock.freeze(None)

@@ -161,3 +161,81 @@ def test_fifty_bidders_decrypting_at_once_are_each_recorded(app, wide_app, facto
         lot = _db.session.get(Lot, lot_id)
         assert lot.status == "opened" and lot.revealed_at is not None  # the last key revealed the table
         _db.session.remove()
+
+
+def test_reads_imply_the_outcome_while_two_schedulers_reveal_each_lot_once(app, wide_app, factory):
+    """Lots whose decryption window has ended, the scheduler not yet run: readers on their own connections read
+    every lot `opened` (three valid bids) or `failed` (two) before, during and after two schedulers write the moves;
+    each lot is revealed exactly once."""
+    from tenders import jobs
+    from tenders.models import Lot, TenderBid
+    from trading import audit
+    from trading.models import AuditEntry
+
+    n_lots, readers = 40, 4
+    clock.freeze(clock.now())
+    bidders = [factory.user("bidder", f"r{k}", org_name=f"r{k}建设有限公司") for k in range(3)]
+    _seed_lots(app, factory, bidders, n_lots, lambda i: 3)
+    expected: dict[int, str] = {}
+    with app.app_context():
+        for k, lot in enumerate(_db.session.execute(select(Lot).order_by(Lot.id)).scalars()):
+            lot.status, lot.opened_at = "opening", lot.tender.bid_deadline
+            lot.decrypt_ends_at = clock.now() - timedelta(seconds=1)
+            bids = _db.session.execute(select(TenderBid).where(TenderBid.lot_id == lot.id)
+                                       .order_by(TenderBid.id)).scalars().all()
+            decrypted = 3 if k % 2 == 0 else 2  # the third bidder of every odd lot never decrypted
+            for bid in bids[:decrypted]:
+                bid.status, bid.price, bid.decrypted_at = "decrypted", Decimal("900000.00"), clock.now()
+            expected[lot.id] = "opened" if decrypted == 3 else "failed"
+        _db.session.commit()
+        _db.session.remove()
+    seen: list[tuple[int, str, str | None]] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+    barrier = threading.Barrier(SCHEDULERS + readers)
+
+    def scheduler() -> None:
+        try:
+            with wide_app.app_context():
+                barrier.wait()
+                for _ in range(20):
+                    jobs.advance_due()
+                    _db.session.remove()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            client = wide_app.test_client()
+            barrier.wait()
+            for _ in range(3):
+                for lot_id in expected:
+                    body = client.get(f"/api/v1/lots/{lot_id}").get_json()
+                    seen.append((lot_id, body["status"], body["failure_reason"]))
+                if done.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(SCHEDULERS)]
+    threads += [threading.Thread(target=reader) for _ in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads[:SCHEDULERS]:
+        t.join(timeout=300)
+    done.set()
+    for t in threads[SCHEDULERS:]:
+        t.join(timeout=300)
+    assert not errors, errors[:3]
+    assert len(seen) >= n_lots * readers
+    wrong = [(lot_id, status, reason) for lot_id, status, reason in seen
+             if (status, reason) != ((expected[lot_id], None) if expected[lot_id] == "opened"
+                                     else ("failed", "fewer_than_three"))]
+    assert not wrong, wrong[:5]
+    with app.app_context():
+        reveals = Counter(_db.session.execute(select(AuditEntry.object).where(
+            AuditEntry.action == "lot.opened")).scalars())
+        assert len(reveals) == n_lots and set(reveals.values()) == {1}
+        assert {lot.id: lot.status for lot in _db.session.execute(select(Lot)).scalars()} == expected
+        assert audit.verify()["ok"]
+        _db.session.remove()

@@ -12,6 +12,29 @@ from trading.extensions import db as _db
 PRICES = {"alpha": "900000.00", "beta": "950000.00", "gamma": "980000.00", "delta": "1000000.00"}
 
 
+def _papers(app, lot_id: int) -> list[tuple[str, str, str]]:
+    """(number, kind, status) of every signed paper of the lot."""
+    from tenders.models import TenderPaper
+
+    with app.app_context():
+        rows = [(p.number, p.kind, p.status) for p in _db.session.execute(
+            _db.select(TenderPaper).where(TenderPaper.lot_id == lot_id).order_by(TenderPaper.id)).scalars()]
+        _db.session.remove()
+    return rows
+
+
+def _lot_state(api, hall, lot_id: int) -> dict:
+    """What staff and the public read of the lot: status, award fields, candidates."""
+    lot = api.get(f"/api/v1/lots/{lot_id}", user=hall.staff).get_json()
+    result = api.get(f"/api/v1/lots/{lot_id}/evaluation", user=hall.staff).get_json()
+    return {"status": lot["status"], "award_price": lot.get("award_price"), "awarded_at": lot["awarded_at"],
+            "candidates": [c["bidder_org"] for c in result["candidates"]]}
+
+
+def _chinese(r) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in r.get_json()["error"]["message"])
+
+
 def _score(hall, lot_id, members, tech: dict[str, str]):
     hall.score_all(lot_id, members, {org(n): {"tech": t, "biz": "10"} for n, t in tech.items()})
 
@@ -59,9 +82,12 @@ def test_full_tender_flow(app, hall, api, signing_keys):
     r = api.post(f"/api/v1/lots/{lot_id}/publicize", user=hall.staff)
     assert r.status_code == 200, r.get_json()
     assert [c["bidder_org"] for c in r.get_json()["candidates"]] == [org("gamma"), org("alpha"), org("beta")]
-    # award during publicity → 409
+    # award during publicity → 409, and nothing changes: still in publicity, no award notice, the same candidates
+    state, papers = _lot_state(api, hall, lot_id), _papers(app, lot_id)
+    assert state["status"] == "publicity" and [k for _n, k, _s in papers] == ["evaluation_report"]
     r = api.post(f"/api/v1/lots/{lot_id}/award", user=hall.staff)
-    assert r.status_code == 409 and r.get_json()["error"]["code"] == "publicity_not_over"
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "publicity_not_over" and _chinese(r)
+    assert _lot_state(api, hall, lot_id) == state and _papers(app, lot_id) == papers
     clock.advance(3 * 86400 + 1)
     r = api.post(f"/api/v1/lots/{lot_id}/award", user=hall.staff)
     assert r.status_code == 200, r.get_json()
@@ -135,7 +161,17 @@ def test_before_the_deadline_no_column_holds_a_price(app, hall, api):
     assert "price" not in mine and len(mine["receipt"]) == 64
 
 
-def test_replace_and_withdraw_until_the_deadline(hall, api):
+def _stored_bid(app, lot_id: int) -> tuple:
+    from tenders.models import TenderBid
+
+    with app.app_context():
+        (b,) = _db.session.execute(_db.select(TenderBid).where(TenderBid.lot_id == lot_id)).scalars().all()
+        row = (b.status, b.revision, b.receipt, b.ciphertext, b.nonce, b.salt, b.submitted_at, b.price)
+        _db.session.remove()
+    return row
+
+
+def test_replace_and_withdraw_until_the_deadline(app, hall, api):
     lot_id = hall.lot()
     hall.bidder("alpha")
     hall.register(lot_id, "alpha")
@@ -145,11 +181,18 @@ def test_replace_and_withdraw_until_the_deadline(hall, api):
     r = hall.delete(f"/api/v1/lots/{lot_id}/bid", "alpha")
     assert r.status_code == 200 and r.get_json()["status"] == "void"
     assert hall.bid(lot_id, "alpha", "850000.00").status_code == 200
+    stored = _stored_bid(app, lot_id)
+    mine = api.get(f"/api/v1/lots/{lot_id}/bid", user="alpha").get_json()
     hall.to_deadline(lot_id, plus=0)
     r = hall.bid(lot_id, "alpha", "700000.00")
-    assert r.status_code == 409 and r.get_json()["error"]["code"] == "tender_closed"
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "tender_closed" and _chinese(r)
+    assert "投标已截止" in r.get_json()["error"]["message"]
     r = hall.delete(f"/api/v1/lots/{lot_id}/bid", "alpha")
-    assert r.status_code == 409 and r.get_json()["error"]["code"] == "tender_closed"
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "tender_closed" and _chinese(r)
+    # the bid sealed before the deadline is the one kept, byte for byte: same receipt, revision and ciphertext
+    assert api.get(f"/api/v1/lots/{lot_id}/bid", user="alpha").get_json() == mine
+    assert mine["status"] == "submitted" and mine["revision"] == 3
+    assert _stored_bid(app, lot_id) == stored
 
 
 def test_fewer_than_three_bids_fail_without_opening(hall, api):
@@ -230,7 +273,7 @@ def test_clarification_notifies_and_too_late_needs_a_new_deadline(hall, api):
     assert api.get(f"/api/v1/tenders/{t['id']}").get_json()["bid_deadline"] == iso(new)
 
 
-def test_upheld_objection_strikes_the_first_candidate(hall, api, signing_keys):
+def test_upheld_objection_strikes_the_first_candidate(app, hall, api, signing_keys):
     lot_id = hall.opened_lot(PRICES)
     hall.experts(5)
     members = hall.committee(lot_id)
@@ -239,8 +282,14 @@ def test_upheld_objection_strikes_the_first_candidate(hall, api, signing_keys):
     r = api.post(f"/api/v1/lots/{lot_id}/objections", {"reason": "第一中标候选人业绩造假"}, user="alpha")
     assert r.status_code == 201 and r.get_json()["status"] == "open"
     clock.advance(3 * 86400 + 1)
+    state, papers = _lot_state(api, hall, lot_id), _papers(app, lot_id)
+    assert state["status"] == "publicity" and state["award_price"] is None
     r = api.post(f"/api/v1/lots/{lot_id}/award", user=hall.staff)
-    assert r.status_code == 409 and r.get_json()["error"]["code"] == "objection_pending"
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "objection_pending" and _chinese(r)
+    # nothing changed: still in publicity, no award notice, the same candidates, the objection still open
+    assert _lot_state(api, hall, lot_id) == state and _papers(app, lot_id) == papers
+    assert [o["status"] for o in api.get(f"/api/v1/lots/{lot_id}/objections", user=hall.staff).get_json()["items"]] \
+        == ["open"]
     oid = api.get(f"/api/v1/lots/{lot_id}/objections", user=hall.staff).get_json()["items"][0]["id"]
     r = api.post(f"/api/v1/objections/{oid}/uphold", {"reason": "经核查属实"}, user=hall.staff)
     assert r.status_code == 200, r.get_json()

@@ -159,10 +159,39 @@ def evaluating(hall):
     return lot_id, hall.committee(lot_id)
 
 
+def _committee_rows(app, lot_id: int) -> list[tuple[int, int]]:
+    from tenders.models import CommitteeMember
+
+    with app.app_context():
+        rows = [(m.id, m.user_id) for m in _db.session.execute(
+            _db.select(CommitteeMember).where(CommitteeMember.lot_id == lot_id).order_by(CommitteeMember.id)).scalars()]
+        _db.session.remove()
+    return rows
+
+
+def _audit_count(app, action: str) -> int:
+    from trading.models import AuditEntry
+
+    with app.app_context():
+        n = _db.session.execute(_db.select(_db.func.count()).select_from(AuditEntry)
+                                .where(AuditEntry.action == action)).scalar_one()
+        _db.session.remove()
+    return n
+
+
 def test_scoring_refusals(app, hall, api, evaluating):
     lot_id, members = evaluating
+    before = _committee_rows(app, lot_id)
+    assert len(before) == 5
+    hall.experts(9)  # enough experts for another committee: the refusal is not for want of them
     r = api.post(f"/api/v1/lots/{lot_id}/committee", user=hall.staff)
-    assert r.status_code == 409 and r.get_json()["error"]["code"] == "committee_exists"
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "committee_exists" and _chinese(r)
+    # a second draw changes nothing: the same five members, one draw in the audit log, the lot still evaluating
+    assert _committee_rows(app, lot_id) == before
+    listed = api.get(f"/api/v1/lots/{lot_id}/committee", user=hall.staff).get_json()["members"]
+    assert [m["username"] for m in listed] == members
+    assert _audit_count(app, "lot.committee_draw") == 1
+    assert api.get(f"/api/v1/lots/{lot_id}", user=hall.staff).get_json()["status"] == "evaluating"
     m = members[0]
     r = api.put(f"/api/v1/lots/{lot_id}/scores", {"bids": [{"bidder_org": org("alpha"),
                                                             "points": {"tech": "50.01", "biz": "1"}}]}, user=m)

@@ -123,15 +123,58 @@ def test_no_member_shares_an_avoided_organisation(pool, avoid, size, seed):
     assert rules.draw_committee(list(reversed(experts)), avoid, size, seed) == chosen  # re-runnable
 
 
-@given(st.integers(0, 2))
-def test_fewer_than_three_bids_fail(n):
+@given(st.integers(0, 400))
+def test_fewer_than_three_bids_submitted_are_never_opened(n):
+    """At the deadline (rules.opening_outcome, which bidding.advance and the reads both use)."""
     from tenders.states import implied_lot_status
 
-    status = implied_lot_status("bidding", NOW, announce_start=NOW - timedelta(days=30),
-                                bid_deadline=NOW, submitted=n)
-    assert status == "failed"
+    outcome = rules.opening_outcome(n)
+    assert outcome == (rules.Outcome("failed", "fewer_than_three") if n < 3 else rules.Outcome("opening"))
     assert implied_lot_status("bidding", NOW, announce_start=NOW - timedelta(days=30), bid_deadline=NOW,
-                              submitted=3) == "opening"
+                              submitted=n) == outcome.status
+
+
+budgets = st.decimals(min_value=Decimal("1000.00"), max_value=Decimal("2000000.00"), places=2)
+# a bid at the end of the decryption window: (decrypted by its bidder?, the price it decrypted to)
+sealed = st.lists(st.tuples(st.booleans(), st.decimals(min_value=Decimal("1.00"), max_value=Decimal("3000000.00"),
+                                                       places=2)), max_size=12)
+
+
+@given(sealed, budgets)
+def test_a_lot_with_fewer_than_three_valid_bids_after_decryption_fails(bids, budget):
+    """Undecrypted → void, over the budget → rejected; fewer than three valid bids left → failed
+    (fewer_than_three), three or more → opened. On rules.bid_verdict / valid_count / after_decryption, the functions
+    bidding._reveal decides with, and on the status the reads imply at the end of the window."""
+    from tenders.states import implied_lot_status
+
+    bids = [(decrypted, price if decrypted else None) for decrypted, price in bids]
+    for decrypted, price in bids:
+        verdict = rules.bid_verdict(decrypted, price, budget)
+        if not decrypted:
+            assert verdict == "not_decrypted"
+        elif price > budget:
+            assert verdict == "over_budget"
+        else:
+            assert verdict is None
+    valid = rules.valid_count(bids, budget)
+    assert valid == sum(1 for decrypted, price in bids if decrypted and price <= budget)
+    outcome = rules.after_decryption(valid)
+    if valid < 3:
+        assert outcome.failed and outcome == rules.Outcome("failed", "fewer_than_three")
+    else:
+        assert not outcome.failed and outcome == rules.Outcome("opened")
+    # a price exactly at the budget is valid; one fen above it is not
+    assert rules.bid_verdict(True, budget, budget) is None
+    assert rules.bid_verdict(True, budget + Decimal("0.01"), budget) == "over_budget"
+    # what GET /lots/{id} reports before the scheduler runs: still opening inside the window, the outcome after it
+    window_end = NOW + timedelta(seconds=1800)
+    kw = {"announce_start": NOW - timedelta(days=30), "bid_deadline": NOW, "submitted": len(bids),
+          "decrypt_ends_at": window_end, "valid": valid}
+    assert implied_lot_status("opening", window_end - timedelta(seconds=1), **kw) == "opening"
+    assert implied_lot_status("opening", window_end, **kw) == outcome.status
+    # a lot the scheduler never opened: the deadline's outcome first, then the window's
+    expected = "failed" if len(bids) < 3 else outcome.status
+    assert implied_lot_status("bidding", window_end, **kw) == expected
 
 
 def test_majority_reject():

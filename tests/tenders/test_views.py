@@ -459,3 +459,37 @@ def test_staff_reject_needs_a_reason_and_returns_the_tender_to_its_owner(hall, c
     with app.app_context():
         assert _db.session.get(Tender, tid).status == "draft"
         _db.session.remove()
+
+
+def test_verify_page_links_an_evaluation_report_only_for_those_who_may_open_it(hall, client, app, api,
+                                                                                signing_keys):
+    """The verdict on an uploaded evaluation report (评标报告) is the same for everyone; the link to its page appears
+    only for a viewer the page lets in (it answers 404 to the public, and to bidders before the publicity)."""
+    from io import BytesIO
+
+    lot_id = hall.opened_lot({"alpha": "900000.00", "beta": "950000.00", "gamma": "980000.00"})
+    hall.experts(5)
+    members = hall.committee(lot_id)
+    hall.score_all(lot_id, members, {org(n): {"tech": "40", "biz": "10"} for n in ("alpha", "beta", "gamma")})
+    pdf = api.get(f"/api/v1/lots/{lot_id}/evaluation/report.pdf", user=hall.staff).data
+    number = api.client.post("/api/v1/certificates/verify", data=pdf,
+                             headers={"Content-Type": "application/pdf"}).get_json()["number"]
+
+    def verify() -> str:
+        r = client.post("/certificates/verify", data={"file": (BytesIO(pdf), "report.pdf")},
+                        content_type="multipart/form-data")
+        assert r.status_code == 200 and "文件真实有效" in text(r) and f"编号：{number}" in text(r)
+        return text(r)
+
+    for who, may in ((None, False), ("alpha", False), (hall.staff, True), (hall.owner, True), (members[0], True)):
+        login(client, app, who)
+        linked = f'href="/tenders/papers/{number}"' in verify()
+        opens = client.get(f"/tenders/papers/{number}").status_code
+        assert (linked, opens) == ((True, 200) if may else (False, 404)), who
+    # the lot's bidders may read the evaluation once the candidates' publicity has started: then the link appears
+    assert api.post(f"/api/v1/lots/{lot_id}/publicize", user=hall.staff).status_code == 200
+    login(client, app, "alpha")
+    assert f'href="/tenders/papers/{number}"' in verify()
+    assert client.get(f"/tenders/papers/{number}").status_code == 200
+    login(client, app, None)
+    assert f'href="/tenders/papers/{number}"' not in verify()
