@@ -431,6 +431,9 @@ def _lot_result(lot) -> dict:
                                "pdf_url": papers.verify_path(notice.number) + "/pdf"}
         bid = db.session.get(TenderBid, lot.winner_bid_id)
         out["winner"] = {"bidder_org": serialize.org_name(bid.bidder) if bid else None}
+    from tenders.contracts import contract_json  # 合同签订 (tenders/contracts.py): null until recorded
+
+    out["contract"] = contract_json(lot)
     return out
 
 

@@ -423,6 +423,9 @@ def winner_default(actor: User, lot_id: int, reason: object) -> Lot:
     next candidate awarded (递补) — or the lot fails when none is left."""
     lot = locked_lot(lot_id)
     _require_status(lot, L.AWARDED)
+    from tenders.contracts import refuse_after_contract  # the contract is signed: no default any more
+
+    refuse_after_contract(lot)
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         raise Invalid("请填写中标人违约的事实", fields={"reason": "必填项"})
