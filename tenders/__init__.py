@@ -37,6 +37,9 @@ def init_app(app: Flask) -> None:
     cert_signals.paper_page.connect(papers.paper_page)
     cert_signals.objection_resolved.connect(evaluation.on_objection_resolved)
     opendata.register()
+    from tenders import contracts  # 合同签订: its API, the result page's form, its template helper
+
+    contracts.init_app(app)
     for kind, sql in _AUDIT_OWNERS.items():
         audit.register_owner(kind, sql)
 

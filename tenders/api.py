@@ -434,6 +434,9 @@ def _lot_result(lot) -> dict:
         bid = db.session.get(TenderBid, lot.winner_bid_id)
         out["winner"] = {"bidder_org": serialize.org_name(bid.bidder) if bid else None,
                          "registration_id": bid.registration_id if bid else None}  # name it in a winner-default
+    from tenders.contracts import contract_json  # 合同签订 (tenders/contracts.py): null until recorded
+
+    out["contract"] = contract_json(lot)
     return out
 
 

@@ -443,6 +443,9 @@ def winner_default(actor: User, lot_id: int, reason: object, registration_id: in
             _require_status(lot, L.AWARDED)
             raise Conflict("该投标人不是本标段当前的中标人", code="not_winner")
     _require_status(lot, L.AWARDED)
+    from tenders.contracts import refuse_after_contract  # the contract is signed: no default any more
+
+    refuse_after_contract(lot)
     assert lot.winner_bid_id is not None
     defaulter = _winner_reg(lot, lot.winner_bid_id)
     defaulter.annulled_at = now()

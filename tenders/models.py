@@ -3,7 +3,7 @@ score sheets, signed papers (评标报告 / 中标通知书) and in-app notices.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -240,3 +240,19 @@ class TenderPaper(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LotContract(db.Model):
+    """The contract signed with an awarded lot's winner (合同签订, recorded once by staff or the tenderee): its
+    signing ends the winner's bid security (《招标投标法实施条例》第五十七条) and is pushed and published (OCDS
+    `contracts`). tenders/contracts.py."""
+
+    __tablename__ = "tender_contracts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lots.id"), unique=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bids.id"))  # the winner's bid it was signed on
+    number: Mapped[str | None] = mapped_column(String(64))
+    signed_on: Mapped[date]  # the date on the contract (Beijing)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

@@ -1,8 +1,10 @@
 """Tendering in the open-data exports, registered in the core registries (trading.interop) from init_app:
 
-* OCDS 1.1 releases — one per tender published or with a lot awarded in the period: the tender with its lots
-  (lots extension: `tender.lots`, `relatedLots`), the bids once a lot's prices are revealed (nothing about
-  bidders before the opening: identities and numbers stay hidden until then), one award per awarded lot.
+* OCDS 1.1 releases — one per tender published, with a lot awarded or a contract recorded in the period: the
+  tender with its lots (lots extension: `tender.lots`, `relatedLots`), the bids once a lot's prices are revealed
+  (nothing about bidders before the opening: identities and numbers stay hidden until then), one award per
+  awarded lot, one contract per signed contract (tenders/contracts.py; `awardID` names the lot's award, whose
+  `relatedLots` name the lot: the lots extension gives contracts no `relatedLots` of their own).
 * rows of the national data sets `construction` and `procurement` (trading.stats.dataspec): one row per awarded
   lot, its 标段（包）编号 `<tender code>-<lot no, 3 digits>`.
 """
@@ -10,22 +12,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import or_, select
 
-from tenders.models import Lot, Tender, TenderBid
+from tenders.models import Lot, LotContract, Tender, TenderBid
 from tenders.states import BidStatus, LotStatus, TenderStatus
 from trading import interop
 from trading.accounts.models import OrgKind
-from trading.clock import isoformat, now, to_beijing
+from trading.clock import BEIJING, isoformat, now
 from trading.extensions import db
 from trading.money import to_str
 
-LOTS_EXTENSION = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json"
-BID_EXTENSION = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json"
+LOTS_EXTENSION, BID_EXTENSION = interop.LOTS_EXTENSION, interop.BID_EXTENSION
 CATEGORY = {"construction": "works", "procurement": "goods"}
 METHOD = {"open": "open", "invited": "selective"}
 METHOD_LABELS = {"open": "公开招标", "invited": "邀请招标"}
@@ -63,7 +64,10 @@ def _tender_status(t: Tender) -> str:
 def release(t: Tender) -> dict:
     lots = list(t.lots)
     awarded = [lot for lot in lots if lot.status == LotStatus.AWARDED and lot.winner_bid_id is not None]
-    date = max([lot.awarded_at for lot in awarded if lot.awarded_at] or [t.approved_at or t.created_at])
+    contracts = {c.lot_id: c for c in db.session.execute(select(LotContract).where(
+        LotContract.lot_id.in_([lot.id for lot in awarded]))).scalars()} if awarded else {}
+    date = max([lot.awarded_at for lot in awarded if lot.awarded_at] + [c.recorded_at for c in contracts.values()]
+               or [t.approved_at or t.created_at])
     tender: dict = {
         "id": t.code, "title": t.title, "description": t.description or t.title, "status": _tender_status(t),
         "value": _value(sum((lot.budget for lot in lots), Decimal(0))),
@@ -112,24 +116,39 @@ def release(t: Tender) -> dict:
                                   "value": _value(lot.award_price), "relatedLots": [_lot_id(lot)],
                                   "suppliers": [{"id": f"user-{bid.bidder.id}", "name": bid.bidder.name}]})
         rel["tag"] = ["tender", "award"]
+    if contracts:
+        rel["contracts"] = [_contract(t, lot, contracts[lot.id]) for lot in awarded if lot.id in contracts]
+        rel["tag"] = ["tender", "award", "contract"]
     rel["parties"] = list(parties.values())
     return rel
 
 
+def _contract(t: Tender, lot: Lot, c: LotContract) -> dict:
+    """The signed contract of an awarded lot: `dateSigned` is the Beijing date on the contract (its midnight)."""
+    out: dict = {"id": f"{t.code}-contract-{lot.no}", "awardID": f"{t.code}-award-{lot.no}",
+                 "title": f"第{lot.no}标段 {lot.name}", "status": "active", "value": _value(c.amount),
+                 "dateSigned": isoformat(datetime.combine(c.signed_on, time(), tzinfo=BEIJING))}
+    if c.number:
+        out["description"] = f"合同编号 {c.number}"
+    return out
+
+
 def releases(start: datetime, end: datetime) -> Iterator[dict]:
-    """Tenders announced in [start, end) or with a lot awarded then."""
+    """Tenders announced in [start, end), or with a lot awarded or a contract recorded then."""
     awarded = select(Lot.tender_id).where(Lot.awarded_at >= start, Lot.awarded_at < end)
+    signed = select(Lot.tender_id).join(LotContract, LotContract.lot_id == Lot.id).where(
+        LotContract.recorded_at >= start, LotContract.recorded_at < end)
     stmt = select(Tender).where(Tender.approved_at.is_not(None), or_(
-        (Tender.approved_at >= start) & (Tender.approved_at < end), Tender.id.in_(awarded))).order_by(Tender.id)
+        (Tender.approved_at >= start) & (Tender.approved_at < end), Tender.id.in_(awarded),
+        Tender.id.in_(signed))).order_by(Tender.id)
     for t in db.session.execute(stmt).scalars():
         yield release(t)
 
 
 def unified_code_of(t: Tender) -> str | None:
-    credit = (current_app.config.get("TRADING_CENTER_CREDIT_CODE") or "").strip()
-    if len(credit) != 18 or t.approved_at is None:
-        return None
-    return interop.unified_code(credit, to_beijing(t.approved_at).strftime("%Y%m%d"), 900000 + t.id)
+    """The tender's 统一交易标识码 (trading.interop.transaction_code, serial 900000 + id): the data-set rows and
+    every push message of the tender (tenders/push.py) carry this one code."""
+    return interop.transaction_code(t.approved_at, interop.TENDER_SERIAL_BASE + t.id)
 
 
 def _credit(user) -> str | None:

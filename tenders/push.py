@@ -11,10 +11,12 @@ tender's messages arrive in order.
 | candidates (中标候选人公示) | staff publicise the candidates |
 | award (中标结果公告) | a lot is awarded (also the next candidate after a winner's default) |
 | failure (流标公告) | a lot fails (fewer than three bids, all rejected, the tender withdrawn) |
+| contract (合同签订) | staff or the tenderee record the contract signed with the winner (tenders/contracts.py) |
 """
 
 from __future__ import annotations
 
+from tenders.opendata import unified_code_of
 from trading import outbox
 from trading.clock import isoformat, now
 from trading.money import to_str
@@ -22,7 +24,8 @@ from trading.money import to_str
 KIND_LABELS = {"construction": "工程建设", "procurement": "政府采购"}
 METHOD_LABELS = {"open": "公开招标", "invited": "邀请招标"}
 EVENT_LABELS = {"announcement": "招标公告", "clarification": "澄清答疑", "opening": "开标记录",
-                "candidates": "中标候选人公示", "award": "中标结果公告", "failure": "流标公告"}
+                "candidates": "中标候选人公示", "award": "中标结果公告", "failure": "流标公告",
+                "contract": "合同签订"}
 FAILURE_LABELS = {"fewer_than_three": "投标人不足三家", "all_rejected": "所有投标均被否决", "withdrawn": "招标项目撤回"}
 
 
@@ -31,7 +34,7 @@ def stream_of(code: str) -> str:
 
 
 def _push(tender, event: str, **extra) -> None:
-    payload = {"统一交易标识码": tender.code, "项目编号": tender.code, "项目名称": tender.title,
+    payload = {"统一交易标识码": unified_code_of(tender), "项目编号": tender.code, "项目名称": tender.title,
                "交易品种": KIND_LABELS.get(tender.kind, tender.kind),
                "交易方式": METHOD_LABELS.get(tender.method, tender.method),
                "信息类型": EVENT_LABELS[event], "发布时间": isoformat(now()), **extra}
@@ -67,3 +70,8 @@ def award(lot, winner: str) -> None:
 
 def failure(lot) -> None:
     _push(lot.tender, "failure", **_lot(lot), 流标原因=FAILURE_LABELS.get(lot.failure_reason or "", lot.failure_reason))
+
+
+def contract(lot, winner: str, c) -> None:
+    _push(lot.tender, "contract", **_lot(lot), 中标人=winner, 中标价=to_str(lot.award_price), 合同编号=c.number,
+          合同金额=to_str(c.amount), 合同签订日期=c.signed_on.isoformat(), 合同登记时间=isoformat(c.recorded_at))

@@ -178,6 +178,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/api/v1/lots/<int:lot_id>/objections", BIDDER),
     ("GET", "/api/v1/lots/<int:lot_id>/objections", STAFF),
     ("POST", "/api/v1/lots/<int:lot_id>/award", STAFF),
+    ("POST", "/api/v1/lots/<int:lot_id>/contract", LISTERS),  # staff and the lot's tenderee (合同签订)
     ("POST", "/api/v1/lots/<int:lot_id>/winner-default", STAFF),
     ("GET", "/api/v1/tender-papers/<number>", PUBLIC),
     ("GET", "/api/v1/tender-papers/<number>/pdf", PUBLIC),
@@ -205,6 +206,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/tenders/lots/<int:lot_id>/committee", STAFF),
     ("POST", "/tenders/lots/<int:lot_id>/publicize", STAFF),
     ("POST", "/tenders/lots/<int:lot_id>/award", STAFF),
+    ("POST", "/tenders/lots/<int:lot_id>/contract", LISTERS),  # staff and the lot's tenderee (合同签订)
     ("POST", "/tenders/lots/<int:lot_id>/winner-default", STAFF),
     ("GET", "/tenders/expert", EXPERT),
     ("GET", "/tenders/my-bids", BIDDER),

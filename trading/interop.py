@@ -27,6 +27,9 @@ from datetime import datetime
 RowFn = Callable[[datetime, datetime], Iterable[dict]]
 
 DEFAULT_OCDS_PREFIX = "ocds-thall01-"
+# the OCDS extensions the releases use (a package lists those its releases use)
+LOTS_EXTENSION = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json"
+BID_EXTENSION = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 
 
@@ -51,6 +54,26 @@ def unified_code(credit_code: str, day: str, serial: int) -> str:
     serial; tenders use 900000 + id (so a tender and a project announced on the same day never share one)."""
     body = f"{credit_code.upper()}{day}{serial % 1_000_000:06d}"
     return body + mod37_2(body)
+
+
+TENDER_SERIAL_BASE = 900000  # a tender's serial is 900000 + its id; a project's is its id
+
+
+def transaction_code(announced_at: datetime | None, serial: int) -> str | None:
+    """The 统一交易标识码 of a project (serial = its id) or a tender (serial = TENDER_SERIAL_BASE + its id).
+
+    The one function that computes it: the data-set exports, the open-data rural deals and every push message
+    (trading.stats and tenders) call it, so a deal carries the same code everywhere. None while
+    TRADING_CENTER_CREDIT_CODE is not an 18-character code, or before the announcement (a code that cannot be
+    traced to the center is worse than none; docs/data-spec.md)."""
+    from flask import current_app
+
+    from trading.clock import to_beijing
+
+    credit = (current_app.config.get("TRADING_CENTER_CREDIT_CODE") or "").strip()
+    if len(credit) != 18 or announced_at is None:
+        return None
+    return unified_code(credit, to_beijing(announced_at).strftime("%Y%m%d"), serial)
 
 
 @dataclass

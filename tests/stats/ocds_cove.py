@@ -57,9 +57,10 @@ def _refuse(*args, **kwargs):
 def review(package: dict) -> dict:
     """libcoveocds's API context for the package (validation_errors, additional_fields, ...).
 
-    Only the core standard is vendored: the package's `extensions` (tenders declare the lots and bid extensions)
-    are left out of the review, since libcoveocds would download them; their fields (tender.lots, relatedLots,
-    bids) are then checked as additional fields, and everything of the core schema is still validated."""
+    Only the core standard is vendored: the package's `extensions` (the lots extension of tenders, the bid
+    extension of tenders' and auctions' release-level `bids`) are left out of the review, since libcoveocds would
+    download them; their fields (tender.lots, relatedLots, bids) are then checked as additional fields, and
+    everything of the core schema is still validated."""
     package = {k: v for k, v in package.items() if k != "extensions"}
     from libcoveocds.api import ocds_json_output
     from libcoveocds.config import LibCoveOCDSConfig

@@ -31,7 +31,7 @@ def test_release_package_validates_against_the_ocds_rules(client, deals):
     assert won["ocid"] == PREFIX + "T-0001"
     assert won["awards"][0]["value"] == {"amount": 950.5, "currency": "CNY"}
     assert Decimal(str(won["awards"][0]["value"]["amount"])) == Decimal("950.50")
-    assert won["tender"]["value"]["amount"] == 1200 and won["tender"]["bids"]["statistics"][0]["value"] == 3
+    assert won["tender"]["value"]["amount"] == 1200 and won["bids"]["statistics"][0]["value"] == 3
     assert won["contracts"][0]["status"] == "pending"
     failed = next(r for r in pkg["releases"] if r["tender"]["id"] == "T-0002")
     assert failed["tender"]["status"] == "unsuccessful" and "awards" not in failed

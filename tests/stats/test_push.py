@@ -228,13 +228,31 @@ def test_two_schedulers_deliver_each_message_once(app, push_config):
         assert sent == [e for s, e in items if s == f"project:P{i}"]
 
 
-def test_publishable_events_enter_the_outbox_in_their_own_transaction(app, announced, api):
-    """Approving a project (the `announced` fixture) queued its announcement; a refused request queues nothing."""
+CREDIT = "12450223MB1234567X"
+
+
+@pytest.fixture
+def credit_code(app):
+    """The center's 统一社会信用代码 configured, so the unified transaction code can be computed."""
+    old = app.config.get("TRADING_CENTER_CREDIT_CODE")
+    app.config["TRADING_CENTER_CREDIT_CODE"] = CREDIT
+    yield CREDIT
+    app.config["TRADING_CENTER_CREDIT_CODE"] = old
+
+
+def test_publishable_events_enter_the_outbox_in_their_own_transaction(app, credit_code, announced, api):
+    """Approving a project (the `announced` fixture) queued its announcement; a refused request queues nothing.
+    The pushed 统一交易标识码 is the 33-character code the data-set exports carry, not the project number."""
+    from trading.projects.models import Project
+    from trading.stats.dataspec import code_of
+
     with app.app_context():
         rows = _db.session.execute(select(outbox.OutboxMessage)).scalars().all()
         assert [(m.event, m.payload["信息类型"]) for m in rows] == [("announcement", "交易公告")]
-        code = rows[0].payload["统一交易标识码"]
-        assert rows[0].stream == f"project:{code}"
+        p = _db.session.get(Project, announced["id"])
+        assert rows[0].stream == f"project:{p.code}" and rows[0].payload["项目编号"] == p.code
+        unified = rows[0].payload["统一交易标识码"]
+        assert len(unified) == 33 and unified.startswith(credit_code) and unified == code_of(p)
         _db.session.remove()
     # approving again is refused (invalid state): the transaction rolls back, no second message
     r = api.post(f"/api/v1/projects/{announced['id']}/approve", user=announced["staff"])
@@ -259,6 +277,35 @@ def test_closing_and_certifying_queue_award_and_failure(app, announced):
             select(outbox.OutboxMessage).order_by(outbox.OutboxMessage.id)).scalars()]
         _db.session.remove()
     assert events == ["announcement", "failure"]
+
+
+def test_each_failed_try_waits_longer_before_the_next(app, push_config):
+    """With a nonzero TRADING_PUSH_BACKOFF_SECONDS the next attempt of a failing message moves out by base, 2·base,
+    4·base … after each failure (the formula below, applied by the delivery job), and a message is not tried again
+    before its time: a sweep in between sends nothing."""
+    base = 30
+    _enqueue(app, [("project:A", "announcement")])
+    with Receiver(["500"] * 10) as rx:
+        push_config(rx.url)
+        app.config["TRADING_PUSH_BACKOFF_SECONDS"] = base
+        t0 = clock.now()
+        clock.freeze(t0)
+        waits = []
+        for n in range(1, 5):
+            with app.app_context():
+                assert outbox.deliver_due() == 1  # due: tried (and failed) once
+                msg = _db.session.execute(select(outbox.OutboxMessage)).scalar_one()
+                assert msg.attempts == n and msg.status == outbox.PENDING and msg.last_error == "HTTP 500"
+                waits.append((msg.next_attempt_at - clock.now()).total_seconds())
+                due = msg.next_attempt_at
+                _db.session.remove()
+            clock.freeze(due - timedelta(seconds=1))
+            with app.app_context():
+                assert outbox.deliver_due() == 0  # one second early: not tried
+                _db.session.remove()
+            clock.freeze(due)
+    assert waits == [base, 2 * base, 4 * base, 8 * base] == [outbox.backoff_seconds(n, base) for n in range(1, 5)]
+    assert rx.arrivals == 4
 
 
 def test_no_url_no_push_and_plain_http_only_to_loopback(app):

@@ -2,9 +2,8 @@
 
 Four data sets of deals (成交/中标结果) awarded in a period: construction tenders, government procurement,
 state assets and land, rural property-rights transfers. Every row carries the unified transaction code
-(统一交易标识码, `unified_code`). Rows of kinds this branch has no module for (tendering) come from the
-sources registered in trading.interop (SPEC_ROWS), so the tenders package adds its rows without importing
-this module. JSON keys and CSV headers are the Chinese 数据项 names; `IDENTIFIERS` gives the English
+(统一交易标识码, `trading.interop.transaction_code`). Tendering's rows come from the sources registered in
+trading.interop (SPEC_ROWS), so the tenders package adds its rows without importing this module. JSON keys and CSV headers are the Chinese 数据项 names; `IDENTIFIERS` gives the English
 identifier where one could be traced to a public implementation of the specification (docs/data-spec.md).
 """
 
@@ -18,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from trading import interop
-from trading.clock import isoformat, now, to_beijing
+from trading.clock import isoformat, now
 from trading.extensions import db
 from trading.interop import ALPHABET, mod37_2, unified_code  # noqa: F401  (their home was here)
 from trading.money import rate, rate_str, to_str
@@ -29,10 +28,8 @@ from trading.stats.rules import DealRow, Period, deal_total, start_total
 
 
 def code_of(p: Project) -> str | None:
-    credit = (current_app.config.get("TRADING_CENTER_CREDIT_CODE") or "").strip()
-    if len(credit) != 18 or p.approved_at is None:
-        return None
-    return unified_code(credit, to_beijing(p.approved_at).strftime("%Y%m%d"), p.id)
+    """The project's 统一交易标识码 (trading.interop.transaction_code, the same in every export and push)."""
+    return interop.transaction_code(p.approved_at, p.id)
 
 
 COMMON_HEAD = ("统一交易标识码", "项目编号", "标段（包）编号", "项目名称", "行政区域代码", "交易发生行政区域代码")

@@ -1,10 +1,11 @@
 """OCDS 1.1 release packages for public-resource projects (open data in an open standard).
 
-One release per project, a snapshot of its latest state: the tender, its bidder and bid counts (only once
-bidding has closed: nothing about registrants is published before the close), the award and
-the contract (pending until the certificate is issued). Amounts are JSON numbers (OCDS requires
-numbers): the Decimal is written through float only at serialisation, which for 2-decimal amounts
-below 2^53 fen reproduces the exact decimal text.
+One release per project, a snapshot of its latest state: the tender, its bidder count (`tender.numberOfTenderers`)
+and bid count (the bid extension's release-level `bids.statistics`, measure `bids`) — both only once bidding has
+closed: nothing about registrants is published before the close —, the award and the contract (pending until
+the certificate is issued). A package whose releases carry `bids` declares the bid extension. Amounts are JSON
+numbers (OCDS requires numbers): the Decimal is written through float only at serialisation, which for
+2-decimal amounts below 2^53 fen reproduces the exact decimal text.
 """
 
 from __future__ import annotations
@@ -75,13 +76,14 @@ def release(p: Project, tenderers: int, certified_at=None) -> dict:
     }
     if p.closed_at is not None:  # no count of registrants or bids before the close of bidding (DESIGN: identities
         tender["numberOfTenderers"] = tenderers  # and numbers hidden until the close; a tendering rule as well)
-        tender["bids"] = {"statistics": [{"id": "bids", "measure": "bids", "value": p.bid_count}]}
     if p.kind in CATEGORY:
         tender["mainProcurementCategory"] = CATEGORY[p.kind]
     parties = [_party(p.owner, ["buyer"])]
     rel: dict = {"ocid": ocid, "id": f"{p.code}-{date.strftime('%Y%m%dT%H%M%S')}", "date": isoformat(date),
                  "tag": ["tender"], "initiationType": "tender", "language": "zh",
                  "buyer": {"id": f"user-{p.owner.id}", "name": p.owner.name}, "tender": tender}
+    if p.closed_at is not None:  # the bid extension's release-level `bids` (never under `tender`)
+        rel["bids"] = {"statistics": [{"id": "bids", "measure": "bids", "value": p.bid_count}]}
     if status == "withdrawn":
         rel["tag"] = ["tenderCancellation"]
     if status in DEALS and p.final_price is not None and p.winner is not None:
@@ -126,7 +128,7 @@ def release_package(period: Period, uri: str) -> dict:
     counts = _tenderers([p.id for p in projects if p.closed_at is not None])
     certs = certificate_for([p.id for p in projects])
     releases = [release(p, counts.get(p.id, 0), getattr(certs.get(p.id), "issued_at", None)) for p in projects]
-    extensions: list[str] = []
+    extensions: list[str] = [interop.BID_EXTENSION] if any("bids" in r for r in releases) else []
     for source in interop.OCDS_SOURCES.values():  # tenders (trading/interop.py) and any other registered source
         found = list(source.releases(start, end))
         releases.extend(found)

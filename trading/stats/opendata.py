@@ -10,6 +10,7 @@ from trading.money import rate, rate_str, to_str
 from trading.projects.models import Project
 from trading.projects.rules import KIND_LABELS, METHOD_LABELS, RURAL_KINDS, UNIT_LABELS
 from trading.projects.states import DEALS
+from trading.stats.dataspec import code_of
 from trading.stats.queries import certificate_for
 from trading.stats.rules import DealRow, Period, deal_total, start_total
 
@@ -25,7 +26,7 @@ def deal_record(p: Project, cert=None) -> dict:
     row = _deal_row(p)
     total, start = deal_total(row), start_total(row)
     return {
-        "统一交易标识码": p.code,
+        "统一交易标识码": code_of(p),
         "项目编号": p.code,
         "项目名称": p.title,
         "交易品种": KIND_LABELS.get(p.kind, p.kind),

@@ -11,7 +11,7 @@ platform never slows or fails a request. One stream per project keeps its messag
 | opening (开标记录) | a sealed-bid project is opened at its close | auctions.project_closed (method sealed) |
 | award (成交结果公示) | bidding closes with a winner | auctions.project_closed |
 | failure (流拍公告) | bidding closes without a winner | auctions.project_closed |
-| award_annulled (成交结果撤销) | an upheld objection annuls the award / the winner defaults | auctions.award_annulled, winner_defaulted |
+| award_annulled (成交结果撤销) | an upheld objection annuls the award / the winner defaults (once: a default annuls the award, which sends award_annulled) | auctions.award_annulled |
 | certificate (鉴证书/合同) | the certificate is issued (the deal is complete) | projects.deal_completed |
 
 Clarifications (澄清/答疑) and candidate lists (中标候选人公示) belong to tendering: the tenders package adds
@@ -31,6 +31,7 @@ from trading.clock import isoformat, now
 from trading.money import to_str
 from trading.projects import signals as project_signals
 from trading.projects.rules import KIND_LABELS, METHOD_LABELS
+from trading.stats.dataspec import code_of
 
 EVENT_LABELS = {"announcement": "交易公告", "termination": "终止公告", "clarification": "澄清答疑",
                 "opening": "开标记录", "candidates": "中标候选人公示", "award": "成交结果公示",
@@ -42,7 +43,7 @@ def stream_of(code: str) -> str:
 
 
 def _base(project, event: str) -> dict:
-    return {"统一交易标识码": project.code, "项目编号": project.code, "项目名称": project.title,
+    return {"统一交易标识码": code_of(project), "项目编号": project.code, "项目名称": project.title,
             "交易品种": KIND_LABELS.get(project.kind, project.kind),
             "交易方式": METHOD_LABELS.get(project.method, project.method),
             "信息类型": EVENT_LABELS[event], "发布时间": isoformat(now())}
@@ -77,10 +78,6 @@ def _annulled(_sender, *, registration, actor, reason) -> None:
     _push(registration.project, "award_annulled", 原因=reason)
 
 
-def _defaulted(_sender, *, registration, reason, actor) -> None:
-    _push(registration.project, "award_annulled", 原因=reason)
-
-
 def _completed(_sender, *, project, actor) -> None:
     from certificates.models import Certificate
     from trading.extensions import db
@@ -93,7 +90,7 @@ def _completed(_sender, *, project, actor) -> None:
 
 RECEIVERS = ((project_signals.project_announced, _announced), (project_signals.project_withdrawn, _withdrawn),
              (auction_signals.project_closed, _closed), (auction_signals.award_annulled, _annulled),
-             (auction_signals.winner_defaulted, _defaulted), (project_signals.deal_completed, _completed))
+             (project_signals.deal_completed, _completed))
 
 
 @dataclass
