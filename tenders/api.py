@@ -296,7 +296,7 @@ def decrypt(lot_id: int):
 def opening(lot_id: int):
     lot = _lot_for(lot_id)
     user = bearer_user()
-    revealed = lot.revealed_at is not None
+    revealed = services.prices_public(lot)
     allowed = revealed or (user is not None and (
         user.role in STAFF_READ or user.id == lot.tender.owner_id
         or bidding.lot_registration(lot.id, user.id) is not None))

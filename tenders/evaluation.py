@@ -435,7 +435,7 @@ def winner_default(actor: User, lot_id: int, reason: object, registration_id: in
                                                            TenderBid.registration_id == registration_id)
                                    ).scalar_one_or_none()
         reg = db.session.get(Registration, registration_id) if named is not None else None
-        if reg is None:
+        if named is None or reg is None:
             raise NotFound("该标段没有这条投标登记", code="not_found")
         if reg.annulled_at is not None:
             return lot  # already declared in default: the first result stands

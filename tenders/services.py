@@ -244,6 +244,16 @@ def lot_status(lot: Lot, at: datetime | None = None) -> LotStatus:
                               submitted=count, decrypt_ends_at=ends, valid=valid)
 
 
+def prices_public(lot: Lot, at: datetime | None = None) -> bool:
+    """Prices (and the hall) are public once the lot is revealed — or once the decryption window has ended for a
+    lot that opened, before the scheduler has written the reveal (reads follow the clock)."""
+    if lot.revealed_at is not None:
+        return True
+    if lot.tender.status != T.ANNOUNCED:
+        return False
+    return lot_status(lot, at) == L.OPENED
+
+
 def list_tenders(*, kind: str | None = None, q: str | None = None, status: str | None = None,
                  owner: User | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Tender], int]:
     stmt = select(Tender)

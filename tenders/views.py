@@ -379,7 +379,7 @@ def withdraw_bid(lot_id: int):
 # ------------------------------------------------------------------ the opening hall
 
 def _hall_allowed(user, lot: Lot) -> bool:
-    if lot.revealed_at is not None:
+    if services.prices_public(lot):
         return True
     return user is not None and (user.role in STAFF_READ or user.id == lot.tender.owner_id
                                  or bidding.lot_registration(lot.id, user.id) is not None)

@@ -60,6 +60,14 @@ def test_after_the_window_reads_show_opened_before_the_scheduler_and_the_job_mov
     assert api.get(f"/api/v1/tenders/{tid}").get_json()["lots"][0]["status"] == "opened"
     hall_json = api.get(f"/api/v1/lots/{lot_id}/opening", user=hall.staff).get_json()
     assert hall_json["status"] == "opened"
+    # the public sees the hall and the decrypted prices already (the record follows with the scheduler)
+    public = api.get(f"/api/v1/lots/{lot_id}/opening")
+    assert public.status_code == 200, public.get_json()
+    prices = {b["bidder_org"]: b["price"] for b in public.get_json()["bids"]}
+    assert sorted(p for p in prices.values() if p) == ["900000.00", "950000.00", "980000.00"]
+    assert public.get_json()["record"] is None
+    login(client, app, None)
+    assert client.get(f"/tenders/lots/{lot_id}/opening").status_code == 200
     assert api.get(f"/api/v1/lots/{lot_id}/opening", user="delta").get_json()["status"] == "opened"
     r = hall.decrypt(lot_id, "delta")  # too late, whatever the status column says
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "decryption_closed"

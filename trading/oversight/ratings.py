@@ -103,10 +103,10 @@ def subject_label(subject: str) -> str:
         if row is not None:
             return f"项目 {row.code} {row.title}"
     if prefix == "lot" and ident.isdigit():
-        row = db.session.execute(select(Tender.code, Lot.no, Lot.name).join(Tender, Tender.id == Lot.tender_id)
+        lot = db.session.execute(select(Tender.code, Lot.no, Lot.name).join(Tender, Tender.id == Lot.tender_id)
                                  .where(Lot.id == int(ident))).first()
-        if row is not None:
-            return f"招标 {row.code} 第{row.no}标段 {row.name}"
+        if lot is not None:
+            return f"招标 {lot.code} 第{lot.no}标段 {lot.name}"
     return subject
 
 
