@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from tenders.models import Lot, LotContract, Tender, TenderBid
 from tenders.states import BidStatus, LotStatus, TenderStatus
 from trading import interop
+from trading.accounts.credit import mask_if_personal
 from trading.accounts.models import OrgKind
 from trading.clock import BEIJING, isoformat, now
 from trading.extensions import db
@@ -152,7 +153,9 @@ def unified_code_of(t: Tender) -> str | None:
 
 
 def _credit(user) -> str | None:
-    return user.org.credit_code if user is not None and user.org is not None else None
+    """The party's code as the public data sets show it: an organisation's credit code (public by law), an
+    individual's resident ID number masked (4502**********9021)."""
+    return mask_if_personal(user.org.credit_code) if user is not None and user.org is not None else None
 
 
 def _spec_rows(kind: str, start: datetime, end: datetime) -> Iterator[dict]:

@@ -101,3 +101,39 @@ def test_certificate_numbers_cannot_be_walked(individual_issued, api, client):
     # staff find it by its readable number in the register
     r = api.get("/api/v1/certificates", user=individual_issued["staff"]).get_json()
     assert r["items"][0]["number_text"] == text
+
+
+@pytest.fixture
+def individual_state_asset(app, factory, api):
+    """A state-asset transfer won by a person: the state_land data set names the transferee with its code."""
+    from trading.accounts.services import create_org, create_user
+
+    with app.app_context():
+        org = create_org("韦秀英", "individual", RESIDENT_ID)
+        create_user("bidder_a", PASSWORD, "bidder", org=org)
+        _db.session.commit()
+        _db.session.remove()
+    body = factory.project_body(kind="state_asset", title="闲置办公楼转让", price_unit="total", area_mu=None,
+                                term_years=None, start_price="800000.00", reserve_price="850000.00",
+                                increment="1000.00", deposit="50000.00")
+    return make_awarded(app, factory, api, body=body, price="900000.00")
+
+
+def test_the_public_data_sets_mask_a_persons_id_number(individual_state_asset, client, api, app):
+    """Finding 6's flaw in the national data-set exports (open data, no login): a person's code is masked there
+    too, in JSON and CSV; organisations' credit codes stay whole."""
+    from trading.stats import dataspec
+
+    seen_masked = seen_owner = False
+    owner = _owner_code(app)
+    for dataset in dataspec.DATASETS:
+        r = api.get(f"/api/v1/open-data/spec/{dataset}?from=2020-01-01&to=2035-12-31")
+        assert r.status_code == 200, r.get_json()
+        csv = client.get(f"/open-data/spec/{dataset}.csv?from=2020-01-01&to=2035-12-31")
+        assert csv.status_code == 200
+        for body in (r.get_data(as_text=True), csv.get_data(as_text=True)):
+            assert RESIDENT_ID not in body
+            seen_masked = seen_masked or MASKED in body
+            seen_owner = seen_owner or owner in body
+    assert seen_masked  # the winner is in one of the data sets, masked
+    assert seen_owner  # the listing organisation's credit code is public, whole

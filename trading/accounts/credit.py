@@ -69,7 +69,3 @@ def mask_if_personal(code: str | None) -> str | None:
     if is_valid_resident_id(code) and not is_valid_uscc(code):
         return mask_personal_id(code)
     return code
-    code = code.strip().upper()
-    if is_valid_resident_id(code) and not is_valid_uscc(code):
-        return code[:6] + "*" * 8 + code[-4:]
-    return code

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from trading import interop
+from trading.accounts.credit import mask_if_personal
 from trading.clock import isoformat, now
 from trading.extensions import db
 from trading.interop import ALPHABET, mod37_2, unified_code  # noqa: F401  (their home was here)
@@ -69,7 +70,9 @@ IDENTIFIERS = {"统一交易标识码": "UNIFIED_DEAL_CODE", "项目编号": "TE
 
 
 def _credit(user) -> str | None:
-    return user.org.credit_code if user is not None and user.org is not None else None
+    """The party's code as the public data sets show it: an organisation's credit code (public by law), an
+    individual's resident ID number masked (4502**********9021)."""
+    return mask_if_personal(user.org.credit_code) if user is not None and user.org is not None else None
 
 
 def _deal_row(p: Project) -> DealRow:
