@@ -97,6 +97,12 @@ def test_422s_unknown_org_dates_reversed_unknown_project(hall, api, app):
     assert r.status_code == 422 and "project_code" in r.get_json()["error"]["fields"]
     r = api.post("/api/v1/credit", _entry(code, cause="laziness"), user=hall.staff)
     assert r.status_code == 422
+    # dates far outside 2000–2099 (issue 12 finding 2's bound): 422 naming each field, not stored
+    r = api.post("/api/v1/credit", _entry(code, decided_on="0001-01-01", bar_from="0001-01-01",
+                                          bar_until="9999-12-31"), user=hall.staff)
+    assert r.status_code == 422, r.get_json()
+    assert set(r.get_json()["error"]["fields"]) >= {"decided_on", "bar_from", "bar_until"}
+    assert "2000-01-01 至 2099-12-31" in r.get_json()["error"]["message"]
     assert _count(app, CreditEntry) == 0
     assert api.post("/api/v1/credit", _entry(code), user="x1").status_code == 403
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from trading import audit
 from trading.accounts.credit import mask_if_personal
 from trading.accounts.models import CreditEntry, Organisation
-from trading.clock import BEIJING, now
+from trading.clock import BEIJING, DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE, now
 from trading.db import lock
 from trading.errors import Conflict, Invalid, NotFound
 from trading.extensions import db
@@ -36,7 +36,15 @@ def org_by_code(code: str | None) -> Organisation | None:
     return db.session.execute(select(Organisation).where(Organisation.credit_code == code)).scalar_one_or_none()
 
 
+def _date_errors(**dates: date | None) -> dict[str, str]:
+    """Every date an entry takes lies in 2000-01-01 … 2099-12-31 (trading.clock's range for instants)."""
+    return {name: DATE_RANGE_MESSAGE for name, d in dates.items()
+            if d is not None and not EARLIEST_DATE <= d <= LATEST_DATE}
+
+
 def _check_dates(bar_from: date, bar_until: date) -> None:
+    if errors := _date_errors(bar_from=bar_from, bar_until=bar_until):
+        raise Invalid("；".join(errors.values()), fields=errors)
     if bar_until < bar_from:
         raise Invalid("惩戒截止日期不能早于开始日期", fields={"bar_until": "不能早于 bar_from"})
 
@@ -59,6 +67,7 @@ def record(*, org_code: str, cause: str, evidence: str, decided_on: date, bar_fr
         errors["evidence"] = "请填写事实与证据"
     if bar_until < bar_from:
         errors["bar_until"] = "惩戒截止日期不能早于开始日期"
+    errors.update(_date_errors(decided_on=decided_on, bar_from=bar_from, bar_until=bar_until))
     if errors:
         raise Invalid("；".join(errors.values()), fields=errors)
     assert org is not None

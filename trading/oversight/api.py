@@ -10,7 +10,6 @@ from pydantic import Field
 from trading.accounts.guard import require_user, roles_required
 from trading.accounts.models import Role
 from trading.apiutil import commit_json, jsonify, parse_body
-from trading.extensions import db
 from trading.openapi import doc
 from trading.oversight import deadlines, ratings
 from trading.schemas import Body
@@ -36,8 +35,7 @@ class RatingIn(Body):
 def rate_project(project_id: int):
     body = parse_body(RatingIn)
     r = ratings.rate_project(require_user(), project_id, body.stars, body.comment)
-    db.session.commit()
-    return jsonify(ratings.serialize(r), 201)
+    return commit_json(ratings.serialize(r), 201)
 
 
 @api.post("/lots/<int:lot_id>/rating")
@@ -59,5 +57,4 @@ class AnswerIn(Body):
 def answer_rating(rating_id: int):
     body = parse_body(AnswerIn)
     r = ratings.answer(rating_id, body.answer, require_user())
-    db.session.commit()
-    return jsonify(ratings.serialize(r))
+    return commit_json(ratings.serialize(r))

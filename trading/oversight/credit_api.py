@@ -14,7 +14,7 @@ from tenders.models import Tender
 from trading.accounts import credit_list
 from trading.accounts.guard import bearer_user, has_role, page_user, roles_page, roles_required
 from trading.accounts.models import Role
-from trading.apiutil import jsonify, parse_body
+from trading.apiutil import commit_json, jsonify, parse_body
 from trading.errors import DomainError, Invalid
 from trading.extensions import db
 from trading.openapi import doc
@@ -75,8 +75,7 @@ def list_credit():
 def create_credit():
     body = parse_body(CreditIn)
     e = record_from(body.model_dump(), bearer_user().username)
-    db.session.commit()
-    return jsonify(credit_list.serialize(e, public=False), 201)
+    return commit_json(credit_list.serialize(e, public=False), 201)
 
 
 @api.post("/credit/<int:entry_id>/confirm")
@@ -85,8 +84,7 @@ def create_credit():
 def confirm_credit(entry_id: int):
     body = parse_body(ConfirmIn) if request.get_data() else ConfirmIn()
     e = credit_list.confirm(entry_id, bearer_user().username, bar_from=body.bar_from, bar_until=body.bar_until)
-    db.session.commit()
-    return jsonify(credit_list.serialize(e, public=False))
+    return commit_json(credit_list.serialize(e, public=False))
 
 
 @api.post("/credit/<int:entry_id>/repair")
@@ -95,8 +93,7 @@ def confirm_credit(entry_id: int):
 def repair_credit(entry_id: int):
     body = parse_body(ReasonIn)
     e = credit_list.repair(entry_id, body.reason, bearer_user().username)
-    db.session.commit()
-    return jsonify(credit_list.serialize(e, public=False))
+    return commit_json(credit_list.serialize(e, public=False))
 
 
 # ---------------------------------------------------------------- pages
