@@ -1,4 +1,4 @@
-"""JSON API of API.md's "Tenders" section. Handlers call services and commit once; errors roll back."""
+"""JSON API of docs/api.md's "Tenders" section. Handlers call services and commit once; errors roll back."""
 
 from __future__ import annotations
 

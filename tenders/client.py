@@ -1,4 +1,4 @@
-"""The bidder's side of a sealed tender bid, exactly as the browser does it with WebCrypto (API.md "Tenders"):
+"""The bidder's side of a sealed tender bid, exactly as the browser does it with WebCrypto (docs/api.md "Tenders"):
 key = PBKDF2-HMAC-SHA256(passphrase, salt, iterations, 32 bytes); AES-256-GCM with aad "<lot_id>:<username>";
 plaintext = UTF-8 JSON {"price": "<money>", ...}. Tests and the pages' tests use it to stand in for a browser."""
 

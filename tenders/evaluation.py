@@ -196,7 +196,7 @@ def submit_scores(actor: User, lot_id: int) -> CommitteeMember:
 
 
 def _evaluate(lot: Lot, actor: str) -> None:
-    """All sheets in: majority rejects are out; the rest ranked per API.md; the ranking is frozen."""
+    """All sheets in: majority rejects are out; the rest ranked per docs/api.md; the ranking is frozen."""
     members = members_of(lot)
     sheets = list(db.session.execute(select(ScoreSheet).where(ScoreSheet.lot_id == lot.id)).scalars())
     scored: list[rules.Scored] = []

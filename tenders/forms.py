@@ -1,4 +1,4 @@
-"""Forms of the tender pages. The tender form builds exactly the API's JSON body (API.md "Tenders") and the
+"""Forms of the tender pages. The tender form builds exactly the API's JSON body (docs/api.md "Tenders") and the
 service validates it, so the page and the API refuse the same input with the same Chinese messages; the
 form only turns what a browser can send (Beijing wall-clock times, one criterion a line) into that body."""
 

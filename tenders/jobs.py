@@ -3,7 +3,7 @@
 Any number of schedulers may run: each due lot is re-read under `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite
 serialises writers) and bidding.advance re-checks its status and the clock inside the transaction, so each lot
 moves exactly once. The end of the candidates' publicity needs no move: the award is a staff action that checks
-the clock (API.md)."""
+the clock (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON shapes of API.md's "Tenders" section (the pages may reuse them)."""
+"""JSON shapes of docs/api.md's "Tenders" section (the pages may reuse them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""State machines of tenders, lots and sealed tender bids (DESIGN.md §2): tables of allowed moves."""
+"""State machines of tenders, lots and sealed tender bids (docs/architecture.md): tables of allowed moves."""
 
 from __future__ import annotations
 

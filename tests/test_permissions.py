@@ -147,7 +147,7 @@ ACCESS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/stats/export/<dataset>.<fmt>", PUBLIC),  # registrations and guarantees: staff (tests/stats)
     ("GET", "/stats/report", STAFF),
     ("GET", "/stats/report.<fmt>", STAFF),
-    # tenders (API.md "Tenders"); ownership, registration and membership are checked in tests/tenders
+    # tenders (docs/api.md "Tenders"); ownership, registration and membership are checked in tests/tenders
     ("POST", "/api/v1/tenders", LISTERS),
     ("GET", "/api/v1/tenders", PUBLIC),
     ("GET", "/api/v1/tenders/<int:tender_id>", PUBLIC),

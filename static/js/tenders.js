@@ -1,4 +1,4 @@
-/* Tendering pages: the bid sealed in the browser with WebCrypto (PBKDF2-SHA256 → AES-256-GCM, API.md "Tenders",
+/* Tendering pages: the bid sealed in the browser with WebCrypto (PBKDF2-SHA256 → AES-256-GCM, docs/api.md "Tenders",
    byte-compatible with tenders/client.py), the opening hall's decryption and polling. The passphrase never
    leaves the browser: only the envelope (and, at the opening, the derived key) is sent. No inline scripts (CSP). */
 (function () {

@@ -74,7 +74,7 @@ def release(p: Project, tenderers: int, certified_at=None) -> dict:
         "tenderPeriod": {"startDate": isoformat(p.approved_at or p.announce_start),
                          "endDate": isoformat(p.registration_end)},
     }
-    if p.closed_at is not None:  # no count of registrants or bids before the close of bidding (DESIGN: identities
+    if p.closed_at is not None:  # no count of registrants or bids before the close of bidding (identities
         tender["numberOfTenderers"] = tenderers  # and numbers hidden until the close; a tendering rule as well)
     if p.kind in CATEGORY:
         tender["mainProcurementCategory"] = CATEGORY[p.kind]
