@@ -222,6 +222,7 @@ def annul_award(project: Project, *, reason: str, actor: str, award_next: bool) 
         project.outcome_reason = f"成交结果撤销（{reason}），项目流拍"
         audit.record("award.fail", f"project:{project.id}", {"reason": reason}, actor)
     db.session.flush()
+    signals.award_moved.send(None, project=project, registration=nxt[0] if nxt is not None else None, actor=actor)
     return project
 
 

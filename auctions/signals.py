@@ -42,6 +42,10 @@ security_ready_asked = _signals.signal("security-ready-asked", doc="""A question
 award_reassigned = _signals.signal("award-reassigned", doc="""A question: the next-best bidder was awarded
 (递补): `registration`, `actor`. One receiver holds its security again and answers whether it could.""")
 
+award_moved = _signals.signal("award-moved", doc="""After an annulled award (an upheld objection, a winner's default):
+`project` as it now stands — re-awarded to the next-best bidder (递补; `registration` is theirs) or failed
+(`registration` None) —, `actor`. Announced for publication (the push outbox); no receiver is required.""")
+
 registration_qualified = _signals.signal("registration-qualified", doc="""Staff qualified `registration`:
 `registration`, `actor`. Announced for notifications; no receiver is required.""")
 

@@ -146,7 +146,10 @@ def test_an_upheld_objection_pushes_one_award_annulled(app, hall):
         annul_award(_db.session.get(Project, pid), reason="异议成立：报名材料不实", actor=hall.staff, award_next=False)
         _db.session.commit()
         _db.session.remove()
-    assert _one(box, "award_annulled", hall.row(pid).code)["原因"] == "成交结果撤销：异议成立：报名材料不实"
+    new = box.new()
+    assert [m.event for m in new] == ["award_annulled", "failure"]  # nobody next: the project fails, published
+    assert new[0].payload["原因"] == "成交结果撤销：异议成立：报名材料不实"
+    assert paths(new[1].payload) == fields_of_event(AUCTION_PUSH, "failure")
 
 
 def test_a_winner_default_pushes_one_award_annulled(app, hall, api):
@@ -160,7 +163,34 @@ def test_a_winner_default_pushes_one_award_annulled(app, hall, api):
     r = api.post(f"/api/v1/projects/{pid}/winner-default", {"reason": "拒不签约", "award_next": False,
                                                             "registration_id": bob["id"]}, user=hall.staff)
     assert r.status_code == 200, r.get_json()
-    assert "拒不签约" in _one(box, "award_annulled", hall.row(pid).code)["原因"]
+    new = box.new()
+    assert [m.event for m in new] == ["award_annulled", "failure"]
+    assert "拒不签约" in new[0].payload["原因"]
+
+
+def test_a_winner_default_with_the_next_best_awarded_pushes_the_new_award(app, hall, api):
+    """递补: the annulment, then the award to the next-best bidder with its price and name, in that order."""
+    pid = hall.project()
+    hall.qualify(pid, "alice")
+    bob = hall.qualify(pid, "bob")
+    _won(hall, pid, ("alice", "850.00"), ("bob", "870.00"))
+    hall.sweep()
+    box = Outbox(app)
+    r = api.post(f"/api/v1/projects/{pid}/winner-default", {"reason": "拒不签约", "award_next": True,
+                                                            "registration_id": bob["id"]}, user=hall.staff)
+    assert r.status_code == 200, r.get_json()
+    new = box.new()
+    assert [m.event for m in new] == ["award_annulled", "award"]
+    award = new[1].payload
+    assert paths(award) == fields_of_event(AUCTION_PUSH, "award")
+    from trading.projects.models import Project
+
+    with app.app_context():
+        p = _db.session.get(Project, pid)
+        alice = p.winner.name
+        assert p.winner.username == "alice"
+        _db.session.remove()
+    assert award["成交价格"] == "850.00" and award["受让方"] == alice
 
 
 def test_withdrawing_pushes_one_termination_and_a_refused_withdrawal_none(app, hall, api):

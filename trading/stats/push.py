@@ -9,8 +9,8 @@ platform never slows or fails a request. One stream per project keeps its messag
 | announcement (交易公告) | staff approve the project | projects.project_announced |
 | termination (终止公告) | the project is withdrawn | projects.project_withdrawn |
 | opening (开标记录) | a sealed-bid project is opened at its close | auctions.project_closed (method sealed) |
-| award (成交结果公示) | bidding closes with a winner | auctions.project_closed |
-| failure (流拍公告) | bidding closes without a winner | auctions.project_closed |
+| award (成交结果公示) | bidding closes with a winner; after an annulment, the next-best bidder is awarded (递补) | auctions.project_closed, auctions.award_moved |
+| failure (流拍公告) | bidding closes without a winner; an annulment leaves nobody to award | auctions.project_closed, auctions.award_moved |
 | award_annulled (成交结果撤销) | an upheld objection annuls the award / the winner defaults (once: a default annuls the award, which sends award_annulled) | auctions.award_annulled |
 | certificate (鉴证书/合同) | the certificate is issued (the deal is complete) | projects.deal_completed |
 
@@ -66,12 +66,22 @@ def _withdrawn(_sender, *, project, actor, reason) -> None:
 def _closed(_sender, *, project, winner, actor) -> None:
     if project.method == "sealed":
         _push(project, "opening", 开标时间=isoformat(project.closed_at), 有效报价数=project.bid_count)
+    _outcome(project)
+
+
+def _outcome(project) -> None:
+    """The award (成交公告), or the failure (流拍公告), as the project now stands."""
     if project.final_price is not None and project.winner_id is not None and project.awarded_at is not None:
         _push(project, "award", 成交价格=to_str(project.final_price), 成交时间=isoformat(project.awarded_at),
               受让方=project.winner.name if project.winner else None, 出价次数=project.bid_count,
               公示截止时间=isoformat(project.publicity_ends_at))
     else:
         _push(project, "failure", 流拍时间=isoformat(project.closed_at), 原因=project.outcome_reason)
+
+
+def _moved(_sender, *, project, registration, actor) -> None:
+    """After an annulment: the next-best bidder's award (递补), or the failure."""
+    _outcome(project)
 
 
 def _annulled(_sender, *, registration, actor, reason) -> None:
@@ -90,6 +100,7 @@ def _completed(_sender, *, project, actor) -> None:
 
 RECEIVERS = ((project_signals.project_announced, _announced), (project_signals.project_withdrawn, _withdrawn),
              (auction_signals.project_closed, _closed), (auction_signals.award_annulled, _annulled),
+             (auction_signals.award_moved, _moved),
              (project_signals.deal_completed, _completed))
 
 
