@@ -182,7 +182,9 @@ class Hub:
         gap = float(app.config.get("TRADING_SSE_MIN_INTERVAL") or 0.2)
         next_poll = time.monotonic() + poll
         while True:
-            self.kick.wait(timeout=max(0.0, next_poll - time.monotonic()) if not pg else 5.0)
+            # PostgreSQL: every commit arrives by NOTIFY; the clock's own moves (bidding starts, the end passes)
+            # commit nothing until the scheduler writes them, so the watched rooms are re-read each second too
+            self.kick.wait(timeout=max(0.0, next_poll - time.monotonic()) if not pg else 1.0)
             self.kick.clear()
             with self.lock:
                 ids, self.pending = self.pending, set()

@@ -77,8 +77,20 @@
     while (history.children.length > 50) { history.removeChild(history.lastChild); }
   }
 
+  // The clock moves a room without a bid or a push (bidding starts, the end passes): at that instant, by the
+  // server's time, ask the room once more, so the page turns over at once whatever the stream does.
+  var turnTimer = null;
+  function scheduleTurn(a) {
+    var at = Date.parse(a.status === "announced" ? a.starts_at : (a.status === "bidding" ? a.ends_at : ""));
+    if (turnTimer) { clearTimeout(turnTimer); turnTimer = null; }
+    if (isNaN(at)) { return; }
+    var wait = at - Tradehall.serverNow() + 300;
+    if (wait > 0 && wait < 6 * 3600 * 1000) { turnTimer = setTimeout(function () { turnTimer = null; poll(); }, wait); }
+  }
+
   function render(a) {
     Tradehall.syncServerTime(a.server_time);
+    scheduleTurn(a);
     var before = Tradehall.serverNow() < Date.parse(a.starts_at);
     if (cd) {
       cd.setAttribute("data-countdown", before ? a.starts_at : a.ends_at);
