@@ -101,6 +101,7 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_dedupe"),
+                      Index("ix_notifications_dedupe_key", "dedupe_key"),
                       Index("ix_notifications_user_read", "user_id", "read_at"),
                       Index("ix_notifications_user_kind_ref", "user_id", "kind", "ref"))
     id: Mapped[int] = mapped_column(primary_key=True)
