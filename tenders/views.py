@@ -73,6 +73,15 @@ def _back(kwargs: dict) -> str:
     return url_for("tenders.index")
 
 
+def _reason(prefix: str, missing: str) -> str | None:
+    """The reason a step's form posted (ReasonForm with `prefix`), stripped; None after flashing `missing`."""
+    form = forms.ReasonForm(request.form, prefix=prefix)
+    if not form.validate():
+        flash(missing, "danger")
+        return None
+    return form.reason.data.strip()
+
+
 def _visible_tender(tender_id: int) -> Tender:
     try:
         tender = services.get_tender(tender_id)
@@ -216,11 +225,10 @@ def approve(tender_id: int):
 @_domain
 def reject(tender_id: int):
     user = _role(Role.STAFF)
-    form = forms.ReasonForm(request.form, prefix="reject")
-    if not form.validate():
-        flash("请填写退回原因（不超过2000字）", "danger")
+    reason = _reason("reject", "请填写退回原因（不超过2000字）")
+    if reason is None:
         return redirect(url_for("tenders.detail", tender_id=tender_id))
-    services.reject(user, services.get_tender(tender_id), form.reason.data.strip())
+    services.reject(user, services.get_tender(tender_id), reason)
     db.session.commit()
     flash("已退回招标人修改。", "success")
     return redirect(url_for("tenders.detail", tender_id=tender_id))
@@ -455,14 +463,13 @@ def award(lot_id: int):
 @login_required
 @_domain
 def winner_default(lot_id: int):
-    form = forms.ReasonForm(request.form, prefix="default")
-    if not form.validate():
-        _role(Role.STAFF)
-        flash("请填写中标人违约的事实（不超过2000字）", "danger")
+    _role(Role.STAFF)
+    reason = _reason("default", "请填写中标人违约的事实（不超过2000字）")
+    if reason is None:
         return redirect(url_for("tenders.result", lot_id=lot_id))
     raw = (request.form.get("registration_id") or "").strip()
     named = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None  # the winner the page showed
-    return _staff_lot_action(lot_id, lambda u: evaluation.winner_default(u, lot_id, form.reason.data, named),
+    return _staff_lot_action(lot_id, lambda u: evaluation.winner_default(u, lot_id, reason, named),
                              "已按中标人违约处理：递补下一中标候选人并向其保函索赔。")
 
 
@@ -578,11 +585,10 @@ def result(lot_id: int):
 @_domain
 def objection(lot_id: int):
     user = _role(Role.BIDDER)
-    form = forms.ReasonForm(request.form, prefix="objection")
-    if not form.validate():
-        flash("请填写异议的事实和理由（不超过2000字）", "danger")
+    reason = _reason("objection", "请填写异议的事实和理由（不超过2000字）")
+    if reason is None:
         return redirect(url_for("tenders.result", lot_id=lot_id))
-    evaluation.lodge_objection(user, lot_id, form.reason.data)
+    evaluation.lodge_objection(user, lot_id, reason)
     db.session.commit()
     flash("异议已提交，中心将在规定时间内答复；处理完毕前不会确定中标人。", "success")
     return redirect(url_for("tenders.result", lot_id=lot_id))
@@ -637,21 +643,11 @@ def pool_suspend(username: str):
     from tenders import pool
 
     user = _role(Role.STAFF)
-    form = forms.ReasonForm(request.form, prefix="suspend")
-    if not form.validate():
-        flash("请填写暂停的原因（不超过2000字）", "danger")
+    reason = _reason("suspend", "请填写暂停的原因（不超过2000字）")
+    if reason is None:
         return redirect(url_for("experts.pool_page"))
-    try:
-        pool.suspend(user.username, username, form.reason.data.strip())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "danger")
-    else:
-        flash(f"已暂停专家 {username}：此后的抽取不会再抽到。", "success")
-    return redirect(url_for("experts.pool_page"))
+    return _pool_step(lambda: pool.suspend(user.username, username, reason),
+                      f"已暂停专家 {username}：此后的抽取不会再抽到。")
 
 
 @pool_bp.post("/<username>/resume")
@@ -660,8 +656,13 @@ def pool_resume(username: str):
     from tenders import pool
 
     user = _role(Role.STAFF)
+    return _pool_step(lambda: pool.resume(user.username, username), f"已恢复专家 {username}，可再被抽取。")
+
+
+def _pool_step(step: Callable, done: str):
+    """A pool change: commit and say `done`, or roll back and say why (an unknown expert is a 404)."""
     try:
-        pool.resume(user.username, username)
+        step()
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -669,7 +670,7 @@ def pool_resume(username: str):
             abort(404)
         flash(err.message, "danger")
     else:
-        flash(f"已恢复专家 {username}，可再被抽取。", "success")
+        flash(done, "success")
     return redirect(url_for("experts.pool_page"))
 
 
